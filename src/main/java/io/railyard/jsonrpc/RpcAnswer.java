@@ -1,0 +1,82 @@
+package io.railyard.jsonrpc;
+
+import io.vertx.core.buffer.Buffer;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * An answer without its id: either a result or an error, as raw JSON. The id is put on when it is written
+ * ({@link #writeTo}), so one answer can serve every client that asked the same thing (cache, coalescing).
+ *
+ * @param result    raw JSON of the result, or {@code null} when this is an error
+ * @param error     raw JSON of the error object, or {@code null} when this is a result
+ * @param errorCode the error's code (0 for results), for retry decisions
+ * @param errorText the error's message ("" for results), for retry decisions
+ */
+public record RpcAnswer(byte[] result, byte[] error, int errorCode, String errorText) {
+
+    public static final byte[] NULL = bytes("null");
+    private static final byte[] HEAD = bytes("{\"jsonrpc\":\"2.0\",\"id\":");
+    private static final byte[] RESULT = bytes(",\"result\":");
+    private static final byte[] ERROR = bytes(",\"error\":");
+
+    public static RpcAnswer result(byte[] result) {
+        return new RpcAnswer(result, null, 0, "");
+    }
+
+    public static RpcAnswer upstreamError(byte[] error, int code, String message) {
+        return new RpcAnswer(null, error, code, message);
+    }
+
+    /** An error of the gateway's own. */
+    public static RpcAnswer error(RpcErrorCode code, String message) {
+        String text = message == null ? code.defaultMessage() : message;
+        StringBuilder json = new StringBuilder(text.length() + 40).append("{\"code\":").append(code.code()).append(",\"message\":");
+        JsonText.appendQuoted(json, text);
+        json.append('}');
+        return new RpcAnswer(null, bytes(json.toString()), code.code(), text);
+    }
+
+    public boolean isError() {
+        return error != null;
+    }
+
+    /** True for a result of JSON {@code null}. */
+    public boolean isNullResult() {
+        return result != null && JsonText.isLiteral(result, "null");
+    }
+
+    /** True for a result of {@code []} (or {@code {}}). */
+    public boolean isEmptyResult() {
+        return result != null && JsonText.isEmptyContainer(result);
+    }
+
+    /** Size of the raw answer, for the cache's byte bound. */
+    public int byteSize() {
+        return (result != null ? result.length : error.length) + errorText.length() + 32;
+    }
+
+    public Buffer writeTo(Buffer out, byte[] id) {
+        out.appendBytes(HEAD).appendBytes(id == null ? NULL : id);
+        if (result != null) {
+            out.appendBytes(RESULT).appendBytes(result);
+        } else {
+            out.appendBytes(ERROR).appendBytes(error);
+        }
+        return out.appendByte((byte) '}');
+    }
+
+    public Buffer toBuffer(byte[] id) {
+        int size = HEAD.length + (id == null ? 4 : id.length) + 12 + (result != null ? result.length : error.length);
+        return writeTo(Buffer.buffer(size), id);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String toString() {
+        return result != null ? "result " + new String(result, StandardCharsets.UTF_8) : "error " + new String(error, StandardCharsets.UTF_8);
+    }
+}

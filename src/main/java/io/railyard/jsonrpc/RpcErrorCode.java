@@ -1,0 +1,42 @@
+package io.railyard.jsonrpc;
+
+/**
+ * Every error the gateway itself answers with: its JSON-RPC code and the HTTP status that goes with it
+ * when it is the answer to a whole HTTP request (inside a batch, only the JSON-RPC part is used).
+ * Upstream errors are never translated into these: they pass through unchanged.
+ */
+public enum RpcErrorCode {
+    PARSE_ERROR(-32700, 200, "Parse error"),
+    INVALID_REQUEST(-32600, 200, "Invalid request"),
+    METHOD_DENIED(-32601, 200, "Method not allowed"),
+    BODY_TOO_LARGE(-32600, 413, "Request body too large"),
+    BATCH_TOO_LARGE(-32600, 413, "Batch too large"),
+    UNKNOWN_NETWORK(-32600, 404, "Unknown network"),
+    HTTP_METHOD_NOT_ALLOWED(-32600, 405, "JSON-RPC requests must be sent with POST"),
+    UNAUTHORIZED(-32001, 401, "Unauthorized"),
+    LIMIT_EXCEEDED(-32005, 429, "Limit exceeded"),
+    RESOURCE_UNAVAILABLE(-32002, 503, "Resource unavailable"),
+    INTERNAL_ERROR(-32603, 500, "Internal error");
+
+    private final int code;
+    private final int httpStatus;
+    private final String defaultMessage;
+
+    RpcErrorCode(int code, int httpStatus, String defaultMessage) {
+        this.code = code;
+        this.httpStatus = httpStatus;
+        this.defaultMessage = defaultMessage;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    public int httpStatus() {
+        return httpStatus;
+    }
+
+    public String defaultMessage() {
+        return defaultMessage;
+    }
+}

@@ -1,0 +1,116 @@
+package io.railyard.upstream;
+
+import java.net.URI;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One Ethereum node behind a network: its address and weight from configuration, and what is known of it
+ * now (in-flight requests, head, finalized block, health). Counters are atomics so that event loops update them
+ * without locks.
+ */
+public final class Upstream {
+
+    private final String network;
+    private final String name;
+    private final URI url;
+    private final int weight;
+    private final int index;
+    private final Map<String, String> headers;
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    private volatile long head = -1;
+    private volatile long finalized = -1;
+    private volatile boolean healthy = true;
+    private volatile String stateReason = "not probed yet";
+
+    public Upstream(String network, String name, URI url, int weight, int index, Map<String, String> headers) {
+        this.network = network;
+        this.name = name;
+        this.url = url;
+        this.weight = weight;
+        this.index = index;
+        this.headers = Map.copyOf(headers);
+    }
+
+    public String network() {
+        return network;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public URI url() {
+        return url;
+    }
+
+    /** Relative share of traffic, at least 1. */
+    public int weight() {
+        return weight;
+    }
+
+    /** Position in its pool (0-based), stable for the life of the pool. */
+    public int index() {
+        return index;
+    }
+
+    /** Extra HTTP headers sent with every call (e.g. an Authorization token). */
+    public Map<String, String> headers() {
+        return headers;
+    }
+
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    public void startCall() {
+        inFlight.incrementAndGet();
+    }
+
+    public void endCall() {
+        inFlight.decrementAndGet();
+    }
+
+    /** Latest block number the node reported, -1 while unknown. */
+    public long head() {
+        return head;
+    }
+
+    public void head(long head) {
+        this.head = head;
+    }
+
+    /** Latest finalized block the node reported (or head minus finality depth), -1 while unknown. */
+    public long finalized() {
+        return finalized;
+    }
+
+    public void finalized(long finalized) {
+        this.finalized = finalized;
+    }
+
+    public boolean isHealthy() {
+        return healthy;
+    }
+
+    /** Why the upstream is in its state, for logs and /status. */
+    public String stateReason() {
+        return stateReason;
+    }
+
+    public void markHealthy(String reason) {
+        this.stateReason = reason;
+        this.healthy = true;
+    }
+
+    public void markEjected(String reason) {
+        this.stateReason = reason;
+        this.healthy = false;
+    }
+
+    @Override
+    public String toString() {
+        return network + "/" + name;
+    }
+}
