@@ -12,8 +12,13 @@ import java.nio.charset.StandardCharsets;
  * @param error     raw JSON of the error object, or {@code null} when this is a result
  * @param errorCode the error's code (0 for results), for retry decisions
  * @param errorText the error's message ("" for results), for retry decisions
+ * @param ownError  the gateway's own error this is, or null for results and upstream errors (which pass through)
  */
-public record RpcAnswer(byte[] result, byte[] error, int errorCode, String errorText) {
+public record RpcAnswer(byte[] result, byte[] error, int errorCode, String errorText, RpcErrorCode ownError) {
+
+    public RpcAnswer(byte[] result, byte[] error, int errorCode, String errorText) {
+        this(result, error, errorCode, errorText, null);
+    }
 
     public static final byte[] NULL = bytes("null");
     private static final byte[] HEAD = bytes("{\"jsonrpc\":\"2.0\",\"id\":");
@@ -34,7 +39,12 @@ public record RpcAnswer(byte[] result, byte[] error, int errorCode, String error
         StringBuilder json = new StringBuilder(text.length() + 40).append("{\"code\":").append(code.code()).append(",\"message\":");
         JsonText.appendQuoted(json, text);
         json.append('}');
-        return new RpcAnswer(null, bytes(json.toString()), code.code(), text);
+        return new RpcAnswer(null, bytes(json.toString()), code.code(), text, code);
+    }
+
+    /** The HTTP status this answer calls for when it is the only answer of a request. */
+    public int httpStatus() {
+        return ownError == null ? 200 : ownError.httpStatus();
     }
 
     public boolean isError() {

@@ -26,6 +26,8 @@ public final class RpcCodec {
     }
 
     private final JsonFactory factory;
+    /** Replies may nest far deeper than requests (call traces), so they get their own bound. */
+    private final JsonFactory replyFactory;
     private final Limits limits;
 
     public RpcCodec(Limits limits) {
@@ -35,6 +37,9 @@ public final class RpcCodec {
                         .maxNestingDepth(limits.maxNestingDepth())
                         .maxNumberLength(1000)
                         .build())
+                .build();
+        this.replyFactory = JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(5000).build())
                 .build();
     }
 
@@ -207,7 +212,7 @@ public final class RpcCodec {
      * @throws BadUpstreamReply when the body is not a JSON-RPC response to that id
      */
     public RpcAnswer decodeUpstreamReply(byte[] body, long expectedId) {
-        try (JsonParser p = factory.createParser(body)) {
+        try (JsonParser p = replyFactory.createParser(body)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new BadUpstreamReply("not a JSON-RPC response object");
             }
@@ -261,7 +266,7 @@ public final class RpcCodec {
     private RpcAnswer readError(byte[] error) throws IOException {
         int code = 0;
         String message = "";
-        try (JsonParser p = factory.createParser(error)) {
+        try (JsonParser p = replyFactory.createParser(error)) {
             p.nextToken();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();

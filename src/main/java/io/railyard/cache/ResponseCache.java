@@ -1,0 +1,75 @@
+package io.railyard.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.railyard.jsonrpc.RpcAnswer;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Stores answers that can never change, bounded by their size in bytes rather than by count (one block with its
+ * transactions weighs as much as thousands of chain ids). Which answers may be stored is decided elsewhere
+ * ({@code evm.CacheRules}); this class only keeps them.
+ */
+public final class ResponseCache {
+
+    private final Cache<CacheKey, RpcAnswer> store;
+    private final AtomicLong bytes = new AtomicLong();
+    private final LongAdder evictions = new LongAdder();
+
+    public ResponseCache(long maxBytes, Optional<Duration> expireAfterWrite, Ticker ticker) {
+        Caffeine<CacheKey, RpcAnswer> builder = Caffeine.newBuilder()
+                .maximumWeight(maxBytes)
+                .weigher((CacheKey k, RpcAnswer v) -> k.weight() + v.byteSize())
+                .ticker(ticker)
+                // Maintenance on the calling thread keeps the byte count exact without a background pool.
+                .executor(Runnable::run)
+                .removalListener((CacheKey k, RpcAnswer v, RemovalCause cause) -> {
+                    if (k != null && v != null) {
+                        bytes.addAndGet(-(k.weight() + v.byteSize()));
+                    }
+                    if (cause.wasEvicted()) {
+                        evictions.increment();
+                    }
+                });
+        expireAfterWrite.ifPresent(builder::expireAfterWrite);
+        this.store = builder.build();
+    }
+
+    public RpcAnswer get(CacheKey key) {
+        return store.getIfPresent(key);
+    }
+
+    public void put(CacheKey key, RpcAnswer answer) {
+        // A replaced answer is subtracted by the removal listener.
+        store.put(key, answer);
+        bytes.addAndGet(key.weight() + answer.byteSize());
+    }
+
+    /** Bytes held now, as the weigher counts them. */
+    public long bytes() {
+        return bytes.get();
+    }
+
+    public long evictions() {
+        return evictions.sum();
+    }
+
+    public long size() {
+        return store.estimatedSize();
+    }
+
+    /** Runs pending evictions now (tests and metrics want exact figures). */
+    public void cleanUp() {
+        store.cleanUp();
+    }
+
+    public void invalidateAll() {
+        store.invalidateAll();
+    }
+}

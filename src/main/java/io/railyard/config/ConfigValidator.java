@@ -1,0 +1,110 @@
+package io.railyard.config;
+
+import io.railyard.ratelimit.ClientAddress;
+import io.railyard.upstream.select.SelectionPolicies;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Checks a {@link RailyardConfig} and returns one line per mistake, each naming the key and why. */
+public final class ConfigValidator {
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
+
+    public static final String NO_NETWORK = "railyard.networks: no network configured; define one with "
+            + "railyard.networks.<name>.chain-id and railyard.networks.<name>.upstreams.<node>.url "
+            + "(application.yaml, environment variables or -D system properties), or run ./mvnw quarkus:dev for a local devnet";
+
+    private ConfigValidator() {
+    }
+
+    /** @param devMode whether an empty network list is allowed (dev mode starts a devnet instead) */
+    public static List<String> validate(RailyardConfig config, boolean devMode) {
+        List<String> errors = new ArrayList<>();
+        Map<String, RailyardConfig.NetworkConfig> networks = config.networks();
+        if (networks.isEmpty() && !devMode) {
+            errors.add(NO_NETWORK);
+        }
+        config.defaultNetwork().ifPresent(name -> {
+            if (!networks.isEmpty() && !networks.containsKey(name)) {
+                errors.add("railyard.default-network: '" + name + "' is not a configured network (configured: "
+                        + String.join(", ", networks.keySet()) + ")");
+            }
+        });
+        networks.forEach((name, network) -> validateNetwork("railyard.networks." + name, name, network, errors));
+
+        RailyardConfig.LimitsConfig limits = config.limits();
+        positive(errors, "railyard.limits.max-body-bytes", limits.maxBodyBytes());
+        positive(errors, "railyard.limits.max-batch-items", limits.maxBatchItems());
+        positive(errors, "railyard.limits.max-nesting-depth", limits.maxNestingDepth());
+        positive(errors, "railyard.limits.max-method-length", limits.maxMethodLength());
+        RailyardConfig.ForwardConfig forward = config.forward();
+        positive(errors, "railyard.forward.max-attempts", forward.maxAttempts());
+        positive(errors, "railyard.forward.connections-per-upstream", forward.connectionsPerUpstream());
+        positive(errors, "railyard.forward.max-response-bytes", forward.maxResponseBytes());
+        positive(errors, "railyard.forward.request-timeout", forward.requestTimeout().toMillis());
+        positive(errors, "railyard.forward.try-timeout", forward.tryTimeout().toMillis());
+        RailyardConfig.HealthConfig health = config.health();
+        positive(errors, "railyard.health.interval", health.interval().toMillis());
+        if (health.maxLag() < 0) {
+            errors.add("railyard.health.max-lag: must not be negative (was " + health.maxLag() + ")");
+        }
+        positive(errors, "railyard.health.failures-to-eject", health.failuresToEject());
+        positive(errors, "railyard.health.successes-to-readmit", health.successesToReadmit());
+        positive(errors, "railyard.cache.max-bytes", config.cache().maxBytes());
+        config.trustedProxies().ifPresent(list -> {
+            for (String entry : list) {
+                if (!ClientAddress.isValidRange(entry)) {
+                    errors.add("railyard.trusted-proxies: '" + entry + "' is not an IP address or CIDR range");
+                }
+            }
+        });
+        return errors;
+    }
+
+    private static void validateNetwork(String key, String name, RailyardConfig.NetworkConfig network, List<String> errors) {
+        if (!NAME.matcher(name).matches()) {
+            errors.add(key + ": network name must be letters, digits, '-', '_' or '.' (it is a URL path segment)");
+        }
+        if (network.chainId() <= 0) {
+            errors.add(key + ".chain-id: must be a positive chain id (was " + network.chainId() + ")");
+        }
+        if (!SelectionPolicies.NAMES.contains(network.routing())) {
+            errors.add(key + ".routing: unknown policy '" + network.routing() + "' (use one of " + String.join(", ", SelectionPolicies.NAMES) + ")");
+        }
+        if (network.finalityDepth() < 0) {
+            errors.add(key + ".finality-depth: must not be negative (was " + network.finalityDepth() + ")");
+        }
+        if (network.upstreams().isEmpty()) {
+            errors.add(key + ".upstreams: no upstream configured; add " + key + ".upstreams.<node>.url");
+        }
+        network.upstreams().forEach((upstream, u) -> {
+            String ukey = key + ".upstreams." + upstream;
+            if (!isHttpUrl(u.url())) {
+                errors.add(ukey + ".url: not an http(s) URL ('" + u.url() + "')");
+            }
+            if (u.weight() < 1) {
+                errors.add(ukey + ".weight: must be at least 1 (was " + u.weight() + ")");
+            }
+        });
+    }
+
+    static boolean isHttpUrl(String url) {
+        try {
+            URI uri = new URI(url.trim());
+            String scheme = uri.getScheme();
+            return ("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme)) && uri.getHost() != null && !uri.getHost().isEmpty();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static void positive(List<String> errors, String key, long value) {
+        if (value <= 0) {
+            errors.add(key + ": must be greater than zero (was " + value + ")");
+        }
+    }
+}

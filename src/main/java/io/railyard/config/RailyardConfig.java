@@ -1,0 +1,159 @@
+package io.railyard.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Everything a user configures under {@code railyard.*}; checked at startup by {@link ConfigValidator}. */
+@ConfigMapping(prefix = "railyard")
+public interface RailyardConfig {
+
+    /** Network served on {@code POST /}; may be left out when exactly one network is configured. */
+    Optional<String> defaultNetwork();
+
+    /** The networks, by the name used in the URL path ({@code POST /{network}}). */
+    Map<String, NetworkConfig> networks();
+
+    /** Client-facing limits. */
+    LimitsConfig limits();
+
+    /** Calls to upstreams: deadlines, tries, pools. */
+    ForwardConfig forward();
+
+    /** Health probing of upstreams. */
+    HealthConfig health();
+
+    /** The response cache. */
+    CacheConfig cache();
+
+    /**
+     * Addresses (exact IPs or CIDR ranges) of proxies in front of Railyard whose {@code X-Forwarded-For} is believed;
+     * the client is the rightmost address that is not one of them. Empty: the header is ignored.
+     */
+    Optional<List<String>> trustedProxies();
+
+    /** The local devnet that dev mode starts when no network is configured. */
+    DevnetConfig devnet();
+
+    interface NetworkConfig {
+        /** Chain id every upstream must report through {@code eth_chainId}; an upstream on another chain is never used. */
+        long chainId();
+
+        /** How calls are spread over healthy upstreams: {@code round-robin}, {@code least-connections} or {@code ip-hash}. */
+        @WithDefault("round-robin")
+        String routing();
+
+        /** Blocks behind the head counted as final when an upstream does not support the {@code finalized} tag. */
+        @WithDefault("64")
+        int finalityDepth();
+
+        /** Send {@code eth_sendRawTransaction} to every healthy upstream at once; the first success answers. */
+        @WithDefault("true")
+        boolean broadcastTransactions();
+
+        /** The nodes of this network, by name. */
+        Map<String, UpstreamConfig> upstreams();
+    }
+
+    interface UpstreamConfig {
+        /** The node's JSON-RPC endpoint, {@code http://} or {@code https://} (verified against the JVM trust store). */
+        String url();
+
+        /** Share of traffic relative to the other upstreams of the network, at least 1. */
+        @WithDefault("1")
+        int weight();
+
+        /** Extra HTTP headers for every call, e.g. {@code Authorization}; take secrets from the environment. */
+        Map<String, String> headers();
+    }
+
+    interface LimitsConfig {
+        /** Largest request body accepted, in bytes; larger bodies get HTTP 413. */
+        @WithDefault("5242880")
+        int maxBodyBytes();
+
+        /** Most entries in one batch; more get HTTP 413. */
+        @WithDefault("1000")
+        int maxBatchItems();
+
+        /** Deepest JSON nesting accepted in a request. */
+        @WithDefault("64")
+        int maxNestingDepth();
+
+        /** Longest method name accepted. */
+        @WithDefault("256")
+        int maxMethodLength();
+    }
+
+    interface ForwardConfig {
+        /** Time a client request may take, all tries included; then the client gets -32002. */
+        @WithDefault("10s")
+        Duration requestTimeout();
+
+        /** Time one call to one upstream may take before it counts as failed and another upstream is tried. */
+        @WithDefault("5s")
+        Duration tryTimeout();
+
+        /** Most upstreams tried for one read (the first try included). */
+        @WithDefault("3")
+        int maxAttempts();
+
+        /** Keep-alive connections kept per upstream. */
+        @WithDefault("64")
+        int connectionsPerUpstream();
+
+        /** Largest upstream response accepted, in bytes; a larger one counts as a failed call. */
+        @WithDefault("67108864")
+        int maxResponseBytes();
+    }
+
+    interface HealthConfig {
+        /** Time between probes of each upstream. */
+        @WithDefault("2s")
+        Duration interval();
+
+        /** Blocks behind the best head before an upstream is ejected. */
+        @WithDefault("5")
+        long maxLag();
+
+        /** Consecutive failed probes that eject an upstream. */
+        @WithDefault("2")
+        int failuresToEject();
+
+        /** Consecutive good probes that readmit an ejected upstream. */
+        @WithDefault("2")
+        int successesToReadmit();
+    }
+
+    interface CacheConfig {
+        /** Whether immutable answers are served from memory. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Upper bound of the cache in bytes of stored answers. */
+        @WithDefault("268435456")
+        long maxBytes();
+
+        /** Optional time after which a stored answer is dropped even though it cannot change. */
+        Optional<Duration> expireAfterWrite();
+    }
+
+    interface DevnetConfig {
+        /** Number of anvil nodes dev mode starts. */
+        @WithDefault("3")
+        int nodes();
+
+        /** Time between blocks on the devnet. */
+        @WithDefault("2s")
+        Duration blockInterval();
+
+        /** The anvil binary; by default the one the build installed under src/test/anvil. */
+        @WithName("anvil")
+        Optional<String> anvilPath();
+    }
+}

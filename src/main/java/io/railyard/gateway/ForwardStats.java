@@ -1,0 +1,29 @@
+package io.railyard.gateway;
+
+import io.railyard.jsonrpc.RpcAnswer;
+import io.railyard.upstream.Upstream;
+import io.railyard.upstream.UpstreamFailure;
+
+/** What the forwarder reports about upstream calls, so that metrics and health can learn from live traffic. */
+interface ForwardStats {
+
+    void upstreamAnswered(Upstream upstream, RpcAnswer answer, long nanos);
+
+    void upstreamFailed(Upstream upstream, UpstreamFailure failure, long nanos);
+
+    void failover(String network);
+
+    ForwardStats NONE = new ForwardStats() {
+        @Override
+        public void upstreamAnswered(Upstream upstream, RpcAnswer answer, long nanos) {
+        }
+
+        @Override
+        public void upstreamFailed(Upstream upstream, UpstreamFailure failure, long nanos) {
+        }
+
+        @Override
+        public void failover(String network) {
+        }
+    };
+}

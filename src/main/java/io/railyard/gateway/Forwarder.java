@@ -1,0 +1,255 @@
+package io.railyard.gateway;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.railyard.evm.BlockRef;
+import io.railyard.evm.Keccak256;
+import io.railyard.evm.MethodCatalog;
+import io.railyard.evm.MethodSpec;
+import io.railyard.evm.NodeErrors;
+import io.railyard.evm.Trait;
+import io.railyard.jsonrpc.RpcAnswer;
+import io.railyard.jsonrpc.RpcErrorCode;
+import io.railyard.jsonrpc.RpcRequest;
+import io.railyard.upstream.Upstream;
+import io.railyard.upstream.UpstreamClient;
+import io.railyard.upstream.UpstreamFailure;
+import io.railyard.upstream.UpstreamPool;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The last stage: picks an upstream and sends the call, failing over to another upstream within the call's
+ * deadline and a bounded number of tries when a try fails in a way another node could fix. Writes that a node
+ * may have received are never re-sent, except signed transactions, which are nonce-protected and are broadcast
+ * to every healthy upstream at once.
+ */
+final class Forwarder implements RpcInterceptor {
+
+    private final UpstreamClient client;
+    private final int maxAttempts;
+    private final long tryTimeoutMs;
+    private final ForwardStats stats;
+    /** Which upstream created each filter id: filters live in one node's memory. */
+    private final Cache<String, Upstream> filterOwners = Caffeine.newBuilder()
+            .expireAfterAccess(Duration.ofMinutes(15))
+            .maximumSize(100_000)
+            .executor(Runnable::run)
+            .build();
+
+    Forwarder(UpstreamClient client, int maxAttempts, long tryTimeoutMs, ForwardStats stats) {
+        this.client = client;
+        this.maxAttempts = maxAttempts;
+        this.tryTimeoutMs = tryTimeoutMs;
+        this.stats = stats;
+    }
+
+    @Override
+    public Future<RpcAnswer> intercept(RpcCall call, Next next) {
+        MethodSpec spec = MethodCatalog.spec(call.method());
+        if (spec.has(Trait.BROADCAST) && call.pool().broadcastTransactions()) {
+            return broadcast(call);
+        }
+        if (spec.has(Trait.FILTER_USE)) {
+            Upstream owner = filterOwner(call);
+            if (owner != null) {
+                return sendTo(owner, call);
+            }
+        }
+        OptionalLong named = BlockRef.highestBlockNamed(call.request());
+        Promise<RpcAnswer> result = Promise.promise();
+        attempt(call, spec, named.orElse(-1), 0L, 1, null, result);
+        return result.future();
+    }
+
+    private void attempt(RpcCall call, MethodSpec spec, long minHead, long tried, int attempt, String lastFailure,
+                         Promise<RpcAnswer> result) {
+        UpstreamPool pool = call.pool();
+        List<Upstream> candidates = pool.candidates(minHead, tried);
+        long remaining = call.remainingMillis();
+        if (candidates.isEmpty() || remaining <= 0) {
+            result.complete(unavailable(call, attempt, lastFailure, remaining <= 0));
+            return;
+        }
+        Upstream upstream = pool.policy().pick(candidates, call.clientKey());
+        long timeout = Math.min(tryTimeoutMs, remaining);
+        upstream.startCall();
+        long started = System.nanoTime();
+        client.call(upstream, call.method(), call.request().params(), timeout, call.scope()).onComplete(done -> {
+            upstream.endCall();
+            long nanos = System.nanoTime() - started;
+            boolean canRetry = attempt < maxAttempts && !call.scope().isCancelled();
+            if (done.succeeded()) {
+                RpcAnswer answer = done.result();
+                stats.upstreamAnswered(upstream, answer, nanos);
+                if (canRetry && answer.isError() && !spec.has(Trait.WRITE) && NodeErrors.meansMissingData(answer.errorCode(), answer.errorText())
+                        && pool.candidates(minHead, UpstreamPool.exclude(tried, upstream)).size() > 0) {
+                    stats.failover(call.network());
+                    attempt(call, spec, minHead, UpstreamPool.exclude(tried, upstream), attempt + 1,
+                            upstream.name() + ": " + answer.errorText(), result);
+                    return;
+                }
+                if (canRetry && answer.isNullResult() && spec.has(Trait.NULL_RECHECK) && attempt == 1
+                        && pool.candidates(minHead, UpstreamPool.exclude(tried, upstream)).size() > 0) {
+                    // A lagging node may not have the transaction or block yet: ask one more before saying null.
+                    recheckNull(call, minHead, UpstreamPool.exclude(tried, upstream), answer, result);
+                    return;
+                }
+                if (spec.has(Trait.FILTER_CREATE) && !answer.isError()) {
+                    filterOwners.put(filterKey(call.network(), answer.result()), upstream);
+                }
+                result.complete(answer);
+                return;
+            }
+            UpstreamFailure failure = asFailure(upstream, done.cause());
+            stats.upstreamFailed(upstream, failure, nanos);
+            if (failure.kind() == UpstreamFailure.Kind.CANCELLED) {
+                result.complete(RpcAnswer.error(RpcErrorCode.RESOURCE_UNAVAILABLE, "request cancelled by the client"));
+                return;
+            }
+            boolean mayResend = !spec.has(Trait.NOT_RETRYABLE) || !failure.maybeDelivered();
+            if (canRetry && mayResend) {
+                stats.failover(call.network());
+                attempt(call, spec, minHead, UpstreamPool.exclude(tried, upstream), attempt + 1, failure.getMessage(), result);
+            } else {
+                result.complete(unavailable(call, attempt + 1, failure.getMessage(), false));
+            }
+        });
+    }
+
+    private void recheckNull(RpcCall call, long minHead, long tried, RpcAnswer nullAnswer, Promise<RpcAnswer> result) {
+        List<Upstream> candidates = call.pool().candidates(minHead, tried);
+        Upstream other = call.pool().policy().pick(candidates, call.clientKey());
+        sendTo(other, call).onComplete(done -> {
+            RpcAnswer second = done.succeeded() ? done.result() : null;
+            result.complete(second != null && !second.isError() && !second.isNullResult() ? second : nullAnswer);
+        });
+    }
+
+    /** One try on one given upstream, no failover (sticky filters, null re-checks). */
+    private Future<RpcAnswer> sendTo(Upstream upstream, RpcCall call) {
+        long timeout = Math.min(tryTimeoutMs, Math.max(1, call.remainingMillis()));
+        upstream.startCall();
+        long started = System.nanoTime();
+        return client.call(upstream, call.method(), call.request().params(), timeout, call.scope()).transform(done -> {
+            upstream.endCall();
+            long nanos = System.nanoTime() - started;
+            if (done.succeeded()) {
+                stats.upstreamAnswered(upstream, done.result(), nanos);
+                return Future.succeededFuture(done.result());
+            }
+            UpstreamFailure failure = asFailure(upstream, done.cause());
+            stats.upstreamFailed(upstream, failure, nanos);
+            return Future.succeededFuture(RpcAnswer.error(RpcErrorCode.RESOURCE_UNAVAILABLE,
+                    "upstream " + upstream.name() + " failed: " + failure.getMessage()));
+        });
+    }
+
+    /**
+     * Sends a signed transaction to every healthy upstream at once. The first success answers; "already known"
+     * counts as success (the node has it), answered with the transaction's hash. When none succeeds, the first
+     * node error (say, nonce too low) is the answer, since every node would say the same.
+     */
+    private Future<RpcAnswer> broadcast(RpcCall call) {
+        List<Upstream> targets = call.pool().candidates(-1, 0L);
+        if (targets.isEmpty()) {
+            return Future.succeededFuture(unavailable(call, 1, null, false));
+        }
+        Promise<RpcAnswer> result = Promise.promise();
+        AtomicInteger pending = new AtomicInteger(targets.size());
+        // Answers of one broadcast complete on several event loops.
+        AtomicReference<RpcAnswer> firstError = new AtomicReference<>();
+        AtomicReference<String> lastFailure = new AtomicReference<>();
+        // Propagation must not stop because the client that sent it hung up.
+        RpcCall detached = call.detached();
+        for (Upstream upstream : targets) {
+            long timeout = Math.min(tryTimeoutMs, Math.max(1, call.remainingMillis()));
+            upstream.startCall();
+            long started = System.nanoTime();
+            client.call(upstream, call.method(), call.request().params(), timeout, detached.scope()).onComplete(done -> {
+                upstream.endCall();
+                long nanos = System.nanoTime() - started;
+                if (done.succeeded()) {
+                    RpcAnswer answer = done.result();
+                    stats.upstreamAnswered(upstream, answer, nanos);
+                    if (!answer.isError()) {
+                        result.tryComplete(answer);
+                    } else if (NodeErrors.isAlreadyKnown(answer.errorCode(), answer.errorText())) {
+                        RpcAnswer known = transactionHash(call.request());
+                        result.tryComplete(known != null ? known : answer);
+                    } else {
+                        firstError.compareAndSet(null, answer);
+                    }
+                } else {
+                    UpstreamFailure failure = asFailure(upstream, done.cause());
+                    stats.upstreamFailed(upstream, failure, nanos);
+                    lastFailure.set(failure.getMessage());
+                }
+                if (pending.decrementAndGet() == 0 && !result.future().isComplete()) {
+                    RpcAnswer error = firstError.get();
+                    result.tryComplete(error != null ? error : unavailable(call, targets.size() + 1, lastFailure.get(), false));
+                }
+            });
+        }
+        return result.future();
+    }
+
+    private static RpcAnswer transactionHash(RpcRequest request) {
+        String params = request.paramsText().trim();
+        int open = params.indexOf('"');
+        int close = open < 0 ? -1 : params.indexOf('"', open + 1);
+        if (close < 0) {
+            return null;
+        }
+        try {
+            byte[] raw = Keccak256.hexToBytes(params.substring(open + 1, close));
+            String hash = Keccak256.hexHash(raw);
+            return RpcAnswer.result(("\"" + hash + "\"").getBytes(StandardCharsets.US_ASCII));
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private Upstream filterOwner(RpcCall call) {
+        String params = call.request().paramsText();
+        int open = params.indexOf('"');
+        int close = open < 0 ? -1 : params.indexOf('"', open + 1);
+        if (close < 0) {
+            return null;
+        }
+        // Even an ejected owner is asked: no other node knows the filter.
+        return filterOwners.getIfPresent(call.network() + "/" + params.substring(open + 1, close).toLowerCase());
+    }
+
+    private static String filterKey(String network, byte[] result) {
+        String id = new String(result, StandardCharsets.UTF_8).trim();
+        if (id.startsWith("\"") && id.endsWith("\"") && id.length() >= 2) {
+            id = id.substring(1, id.length() - 1);
+        }
+        return network + "/" + id.toLowerCase();
+    }
+
+    private static UpstreamFailure asFailure(Upstream upstream, Throwable cause) {
+        return cause instanceof UpstreamFailure f ? f
+                : new UpstreamFailure(UpstreamFailure.Kind.RESET, upstream, String.valueOf(cause.getMessage()));
+    }
+
+    private static RpcAnswer unavailable(RpcCall call, int attempt, String lastFailure, boolean outOfTime) {
+        String message;
+        if (attempt == 1 && lastFailure == null) {
+            message = "no healthy upstream for network " + call.network();
+        } else if (outOfTime) {
+            message = "no answer within the request deadline; last failure: " + lastFailure;
+        } else {
+            message = "every upstream tried failed; last failure: " + lastFailure;
+        }
+        return RpcAnswer.error(RpcErrorCode.RESOURCE_UNAVAILABLE, message);
+    }
+}

@@ -1,0 +1,99 @@
+package io.railyard.gateway;
+
+import io.railyard.config.RailyardConfig;
+import io.railyard.jsonrpc.RpcAnswer;
+import io.railyard.jsonrpc.RpcErrorCode;
+import io.railyard.ratelimit.ClientAddress;
+import io.railyard.upstream.CallScope;
+import io.railyard.upstream.UpstreamPool;
+import io.railyard.upstream.UpstreamPools;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import java.util.List;
+
+/** The JSON-RPC endpoints: {@code POST /}, {@code POST /{network}}, {@code POST /{network}/{apiKey}}. */
+@ApplicationScoped
+public class RpcRoutes {
+
+    private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
+
+    @Inject
+    RpcGateway gateway;
+
+    @Inject
+    UpstreamPools pools;
+
+    @Inject
+    RailyardConfig config;
+
+    private ClientAddress clientAddress;
+    private int maxBodyBytes;
+
+    void routes(@Observes Router router) {
+        clientAddress = new ClientAddress(config.trustedProxies().orElse(List.of()));
+        maxBodyBytes = config.limits().maxBodyBytes();
+        BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes).setHandleFileUploads(false);
+        for (String path : List.of("/", "/:network", "/:network/:apiKey")) {
+            router.post(path).handler(body).handler(this::handle).failureHandler(this::failure);
+        }
+    }
+
+    private void handle(RoutingContext ctx) {
+        String network = ctx.pathParam("network");
+        UpstreamPool pool = network == null ? pools.defaultPool() : pools.pool(network);
+        if (pool == null) {
+            String message = network == null
+                    ? "no default network: set railyard.default-network or POST to /<network> (" + String.join(", ", pools.all().keySet()) + ")"
+                    : "unknown network '" + network + "' (configured: " + String.join(", ", pools.all().keySet()) + ")";
+            reply(ctx.response(), RpcErrorCode.UNKNOWN_NETWORK.httpStatus(), RpcAnswer.error(RpcErrorCode.UNKNOWN_NETWORK, message).toBuffer(RpcAnswer.NULL));
+            return;
+        }
+        String peer = ctx.request().remoteAddress() == null ? "" : ctx.request().remoteAddress().hostAddress();
+        String client = clientAddress.resolve(peer, ctx.request().getHeader("X-Forwarded-For"));
+        CallScope scope = new CallScope();
+        HttpServerResponse response = ctx.response();
+        response.closeHandler(v -> scope.cancel());
+        byte[] body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+        gateway.handle(pool, body, client, scope).onComplete(done -> {
+            if (response.closed() || response.ended()) {
+                return;
+            }
+            if (done.succeeded()) {
+                GatewayReply reply = done.result();
+                if (reply.body() == null) {
+                    response.setStatusCode(reply.status()).end();
+                } else {
+                    reply(response, reply.status(), reply.body());
+                }
+            } else {
+                reply(response, 500, RpcAnswer.error(RpcErrorCode.INTERNAL_ERROR, "internal error").toBuffer(RpcAnswer.NULL));
+            }
+        });
+    }
+
+    private void failure(RoutingContext ctx) {
+        if (ctx.response().ended() || ctx.response().closed()) {
+            return;
+        }
+        if (ctx.statusCode() == 413) {
+            RpcAnswer error = RpcAnswer.error(RpcErrorCode.BODY_TOO_LARGE,
+                    "Request body too large: the limit is " + maxBodyBytes + " bytes (railyard.limits.max-body-bytes)");
+            reply(ctx.response(), 413, error.toBuffer(RpcAnswer.NULL));
+            return;
+        }
+        RpcAnswer error = RpcAnswer.error(RpcErrorCode.INTERNAL_ERROR, "internal error");
+        reply(ctx.response(), ctx.statusCode() > 0 ? ctx.statusCode() : 500, error.toBuffer(RpcAnswer.NULL));
+    }
+
+    private static void reply(HttpServerResponse response, int status, Buffer body) {
+        response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON).end(body);
+    }
+}

@@ -1,0 +1,227 @@
+package io.railyard.upstream;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.railyard.config.RailyardConfig;
+import io.railyard.jsonrpc.RpcAnswer;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Probes every upstream each {@code railyard.health.interval} ({@code eth_chainId}, {@code eth_blockNumber},
+ * {@code eth_getBlockByNumber("finalized")}, {@code eth_syncing}) and applies {@link HealthPolicy}: the network's
+ * best head and finalized block, and each upstream's ejection or readmission, logged once per change.
+ * All state here is touched only from the probing timer's event loop.
+ */
+@ApplicationScoped
+public class HealthChecker {
+
+    private static final Logger LOG = Logger.getLogger(HealthChecker.class);
+    private static final byte[] NO_PARAMS = "[]".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FINALIZED = "[\"finalized\",false]".getBytes(StandardCharsets.US_ASCII);
+
+    @Inject
+    UpstreamPools pools;
+
+    @Inject
+    RailyardConfig config;
+
+    @Inject
+    Vertx vertx;
+
+    private HealthPolicy policy;
+    private final Map<Upstream, Counters> counters = new HashMap<>();
+    private long timerId = -1;
+
+    private static final class Counters {
+        int failures;
+        int successes;
+        boolean everAdmitted;
+        ProbeResult last;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        RailyardConfig.HealthConfig health = config.health();
+        policy = new HealthPolicy(health.maxLag(), health.failuresToEject(), health.successesToReadmit());
+        for (UpstreamPool pool : pools.all().values()) {
+            for (Upstream u : pool.upstreams()) {
+                u.markEjected("not probed yet");
+                counters.put(u, new Counters());
+            }
+        }
+        // Startup waits (bounded) for the first round so that the first requests find admitted upstreams.
+        // One context for every round, so the counters are only ever touched from one event loop.
+        Context context = vertx.getOrCreateContext();
+        CountDownLatch firstRound = new CountDownLatch(1);
+        context.runOnContext(v -> probeAll().onComplete(done -> firstRound.countDown()));
+        try {
+            firstRound.await(Math.max(3000, health.interval().toMillis()), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        context.runOnContext(v -> timerId = vertx.setPeriodic(health.interval().toMillis(), id -> probeAll()));
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (timerId >= 0) {
+            vertx.cancelTimer(timerId);
+        }
+    }
+
+    /** One probing round over every network; completes when every verdict is applied. */
+    public Future<Void> probeAll() {
+        List<Future<Void>> rounds = new ArrayList<>();
+        for (UpstreamPool pool : pools.all().values()) {
+            rounds.add(probeNetwork(pool));
+        }
+        return Future.join(rounds).mapEmpty();
+    }
+
+    private Future<Void> probeNetwork(UpstreamPool pool) {
+        List<Future<ProbeResult>> probes = new ArrayList<>();
+        for (Upstream u : pool.upstreams()) {
+            probes.add(probe(u));
+        }
+        return Future.join(probes).map(all -> {
+            List<Upstream> ups = pool.upstreams();
+            long[] heads = new long[ups.size()];
+            for (int i = 0; i < ups.size(); i++) {
+                ProbeResult r = probes.get(i).result();
+                counters.get(ups.get(i)).last = r;
+                heads[i] = r.ok() && r.chainId() == pool.chainId() && !r.syncing() ? r.head() : -1;
+            }
+            long best = policy.bestHead(heads);
+            for (int i = 0; i < ups.size(); i++) {
+                apply(pool, ups.get(i), probes.get(i).result(), best);
+            }
+            pool.bestHead(best);
+            pool.finalized(networkFinalized(pool));
+            return null;
+        });
+    }
+
+    private void apply(UpstreamPool pool, Upstream u, ProbeResult r, long best) {
+        Counters c = counters.get(u);
+        if (!r.ok()) {
+            c.successes = 0;
+            c.failures++;
+            if (u.isHealthy() && policy.ejectsAfter(c.failures)) {
+                eject(u, c.failures + " consecutive failed probes, last: " + r.failure());
+            } else if (!u.isHealthy() && !c.everAdmitted) {
+                u.markEjected("probe failed: " + r.failure());
+            }
+            return;
+        }
+        c.failures = 0;
+        u.head(r.head());
+        u.finalized(r.finalized() >= 0 ? r.finalized() : Math.max(-1, r.head() - pool.finalityDepth()));
+        String unfit = policy.unfitReason(r, pool.chainId(), best);
+        if (unfit != null) {
+            c.successes = 0;
+            if (u.isHealthy() || !unfit.equals(u.stateReason())) {
+                eject(u, unfit);
+            }
+            return;
+        }
+        c.successes++;
+        if (!u.isHealthy() && (!c.everAdmitted || policy.readmitsAfter(c.successes))) {
+            String was = u.stateReason();
+            u.markHealthy("healthy");
+            LOG.infof("%s %s: head %d (was: %s)", u, c.everAdmitted ? "readmitted" : "admitted", r.head(), was);
+            c.everAdmitted = true;
+        }
+    }
+
+    private void eject(Upstream u, String reason) {
+        u.markEjected(reason);
+        LOG.warnf("%s ejected: %s", u, reason);
+    }
+
+    private static long networkFinalized(UpstreamPool pool) {
+        // The lowest finalized block among healthy upstreams: never call a block final that some node serving
+        // traffic does not.
+        long min = Long.MAX_VALUE;
+        for (Upstream u : pool.upstreams()) {
+            if (u.isHealthy() && u.finalized() >= 0) {
+                min = Math.min(min, u.finalized());
+            }
+        }
+        return min == Long.MAX_VALUE ? -1 : min;
+    }
+
+    private Future<ProbeResult> probe(Upstream u) {
+        UpstreamClient client = pools.client();
+        long timeout = Math.max(500, config.health().interval().toMillis());
+        CallScope scope = CallScope.detached();
+        Future<RpcAnswer> chainId = client.call(u, "eth_chainId", NO_PARAMS, timeout, scope);
+        Future<RpcAnswer> head = client.call(u, "eth_blockNumber", NO_PARAMS, timeout, scope);
+        Future<RpcAnswer> finalized = client.call(u, "eth_getBlockByNumber", FINALIZED, timeout, scope);
+        Future<RpcAnswer> syncing = client.call(u, "eth_syncing", NO_PARAMS, timeout, scope);
+        return Future.join(chainId, head, finalized, syncing).transform(done -> {
+            try {
+                if (chainId.failed()) {
+                    return Future.succeededFuture(ProbeResult.failed(chainId.cause().getMessage()));
+                }
+                if (head.failed()) {
+                    return Future.succeededFuture(ProbeResult.failed(head.cause().getMessage()));
+                }
+                long id = quantity(chainId.result(), "eth_chainId");
+                long number = quantity(head.result(), "eth_blockNumber");
+                long fin = finalizedNumber(finalized);
+                boolean isSyncing = syncing.succeeded() && !syncing.result().isError()
+                        && !"false".equals(text(syncing.result().result()).trim());
+                return Future.succeededFuture(new ProbeResult(id, number, fin, isSyncing, null));
+            } catch (RuntimeException e) {
+                return Future.succeededFuture(ProbeResult.failed(e.getMessage()));
+            }
+        });
+    }
+
+    private static long finalizedNumber(Future<RpcAnswer> answer) {
+        if (answer.failed() || answer.result().isError() || answer.result().isNullResult()) {
+            return -1;
+        }
+        Object block = Json.decodeValue(text(answer.result().result()));
+        if (block instanceof JsonObject o && o.getValue("number") instanceof String n) {
+            return parseQuantity(n);
+        }
+        return -1;
+    }
+
+    private static long quantity(RpcAnswer answer, String method) {
+        if (answer.isError()) {
+            throw new IllegalStateException(method + " answered error " + answer.errorCode() + " " + answer.errorText());
+        }
+        String raw = text(answer.result()).trim();
+        if (raw.length() < 3 || raw.charAt(0) != '"') {
+            throw new IllegalStateException(method + " answered " + raw);
+        }
+        return parseQuantity(raw.substring(1, raw.length() - 1));
+    }
+
+    static long parseQuantity(String hex) {
+        if (!hex.startsWith("0x") || hex.length() < 3 || hex.length() > 18) {
+            throw new IllegalStateException("not a hex quantity: " + hex);
+        }
+        return Long.parseUnsignedLong(hex.substring(2), 16);
+    }
+
+    private static String text(byte[] raw) {
+        return new String(raw, StandardCharsets.UTF_8);
+    }
+}

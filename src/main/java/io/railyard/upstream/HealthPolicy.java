@@ -1,0 +1,87 @@
+package io.railyard.upstream;
+
+import java.util.Arrays;
+
+/**
+ * The rules that decide whether an upstream is fit to serve, as pure functions of what probes reported, so that
+ * they are tested without timers or nodes.
+ */
+public final class HealthPolicy {
+
+    private final long maxLag;
+    private final int failuresToEject;
+    private final int successesToReadmit;
+
+    public HealthPolicy(long maxLag, int failuresToEject, int successesToReadmit) {
+        this.maxLag = maxLag;
+        this.failuresToEject = failuresToEject;
+        this.successesToReadmit = successesToReadmit;
+    }
+
+    public long maxLag() {
+        return maxLag;
+    }
+
+    public int failuresToEject() {
+        return failuresToEject;
+    }
+
+    public int successesToReadmit() {
+        return successesToReadmit;
+    }
+
+    /**
+     * The head the network is at: the highest head that a majority of the upstreams have come within
+     * {@code maxLag} of. A single node reporting a head far above the rest (a rogue or a node on a fork) therefore
+     * does not make the healthy majority look lagging.
+     *
+     * @param heads the heads reported by the upstreams that answered their last probe (-1 entries are ignored)
+     */
+    public long bestHead(long[] heads) {
+        long[] known = Arrays.stream(heads).filter(h -> h >= 0).sorted().toArray();
+        int n = known.length;
+        if (n == 0) {
+            return -1;
+        }
+        int majority = (n + 1) / 2;
+        for (int i = n - 1; i >= 0; i--) {
+            long candidate = known[i];
+            int within = 0;
+            for (long h : known) {
+                if (h >= candidate - maxLag) {
+                    within++;
+                }
+            }
+            if (within >= majority) {
+                return candidate;
+            }
+        }
+        return known[0];
+    }
+
+    /** Why a successful probe still makes the upstream unfit, or null when it is fit. */
+    public String unfitReason(ProbeResult probe, long expectedChainId, long bestHead) {
+        if (probe.chainId() != expectedChainId) {
+            return "wrong chain: eth_chainId " + probe.chainId() + ", expected " + expectedChainId;
+        }
+        if (probe.syncing()) {
+            return "syncing";
+        }
+        if (bestHead >= 0 && bestHead - probe.head() > maxLag) {
+            return (bestHead - probe.head()) + " blocks behind best head " + bestHead + " (max-lag " + maxLag + ")";
+        }
+        if (bestHead >= 0 && probe.head() - bestHead > maxLag) {
+            return (probe.head() - bestHead) + " blocks ahead of the other upstreams' head " + bestHead + " (max-lag " + maxLag + ")";
+        }
+        return null;
+    }
+
+    /** Whether an ejection for this reason must wait for consecutive failures (probe failures do; a wrong chain does not). */
+    public boolean ejectsAfter(int consecutiveFailures) {
+        return consecutiveFailures >= failuresToEject;
+    }
+
+    public boolean readmitsAfter(int consecutiveSuccesses) {
+        return consecutiveSuccesses >= successesToReadmit;
+    }
+}

@@ -1,0 +1,186 @@
+package io.railyard.upstream;
+
+import io.railyard.jsonrpc.RpcAnswer;
+import io.railyard.jsonrpc.RpcCodec;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+
+import java.net.URI;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Sends one JSON-RPC call to one upstream over a pooled keep-alive connection, without blocking.
+ * Uses Vert.x core's HttpClient rather than WebClient because a call must be resettable: on timeout and when the
+ * client hangs up, the in-flight request is reset so the connection and the node stop working for nobody.
+ */
+public final class UpstreamClient {
+
+    private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
+
+    private final HttpClient http;
+    private final RpcCodec codec;
+    private final int maxResponseBytes;
+    private final AtomicLong ids = new AtomicLong();
+    private final Vertx vertx;
+
+    public UpstreamClient(Vertx vertx, int connectionsPerUpstream, int maxResponseBytes, RpcCodec codec) {
+        this.vertx = vertx;
+        this.codec = codec;
+        this.maxResponseBytes = maxResponseBytes;
+        HttpClientOptions options = new HttpClientOptions()
+                .setKeepAlive(true)
+                .setKeepAliveTimeout(60)
+                .setTcpNoDelay(true)
+                .setConnectTimeout(2000)
+                .setVerifyHost(true)
+                .setDecompressionSupported(false)
+                .setName("railyard-upstreams");
+        PoolOptions pool = new PoolOptions()
+                .setHttp1MaxSize(connectionsPerUpstream)
+                .setMaxWaitQueueSize(connectionsPerUpstream * 64);
+        this.http = vertx.createHttpClient(options, pool);
+    }
+
+    /**
+     * Calls {@code method} with the raw {@code params} on the upstream.
+     *
+     * @return the node's answer (a result or its own JSON-RPC error), or a failed future with {@link UpstreamFailure}
+     */
+    public Future<RpcAnswer> call(Upstream upstream, String method, byte[] params, long timeoutMs, CallScope scope) {
+        long id = ids.incrementAndGet();
+        Buffer body = RpcCodec.encodeUpstreamRequest(id, method, params);
+        return post(upstream, body, timeoutMs, scope).map(bytes -> {
+            try {
+                return codec.decodeUpstreamReply(bytes, id);
+            } catch (RpcCodec.BadUpstreamReply e) {
+                throw new UpstreamFailure(UpstreamFailure.Kind.BAD_REPLY, upstream, e.getMessage());
+            }
+        });
+    }
+
+    private Future<byte[]> post(Upstream upstream, Buffer body, long timeoutMs, CallScope scope) {
+        Promise<byte[]> promise = Promise.promise();
+        if (scope.isCancelled()) {
+            return Future.failedFuture(new UpstreamFailure(UpstreamFailure.Kind.CANCELLED, upstream, "client went away"));
+        }
+        URI url = upstream.url();
+        boolean https = "https".equalsIgnoreCase(url.getScheme());
+        int port = url.getPort() > 0 ? url.getPort() : (https ? 443 : 80);
+        String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+        if (url.getRawQuery() != null) {
+            path += "?" + url.getRawQuery();
+        }
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap()
+                .add(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
+                .add(HttpHeaders.ACCEPT, APPLICATION_JSON);
+        upstream.headers().forEach(headers::add);
+        RequestOptions options = new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setHost(url.getHost())
+                .setPort(port)
+                .setSsl(https)
+                .setURI(path)
+                .setHeaders(headers);
+
+        HttpClientRequest[] sent = new HttpClientRequest[1];
+        long timer = vertx.setTimer(Math.max(1, timeoutMs), t -> {
+            if (promise.tryFail(new UpstreamFailure(UpstreamFailure.Kind.TIMEOUT, upstream, "no answer within " + timeoutMs + " ms"))
+                    && sent[0] != null) {
+                sent[0].reset(0, new TimeoutException());
+            }
+        });
+        scope.onCancel(() -> {
+            if (promise.tryFail(new UpstreamFailure(UpstreamFailure.Kind.CANCELLED, upstream, "client went away")) && sent[0] != null) {
+                sent[0].reset();
+            }
+        });
+        promise.future().onComplete(done -> vertx.cancelTimer(timer));
+
+        http.request(options).onComplete(opened -> {
+            if (opened.failed()) {
+                promise.tryFail(new UpstreamFailure(UpstreamFailure.Kind.CONNECT, upstream, describe(opened.cause())));
+                return;
+            }
+            HttpClientRequest request = opened.result();
+            sent[0] = request;
+            if (promise.future().isComplete()) {
+                request.reset();
+                return;
+            }
+            request.send(body).onComplete(answered -> {
+                if (answered.failed()) {
+                    promise.tryFail(new UpstreamFailure(UpstreamFailure.Kind.RESET, upstream, describe(answered.cause())));
+                    return;
+                }
+                readBody(upstream, answered.result(), request, promise);
+            });
+        });
+        return promise.future();
+    }
+
+    private void readBody(Upstream upstream, HttpClientResponse response, HttpClientRequest request, Promise<byte[]> promise) {
+        int status = response.statusCode();
+        if (status == 429 || status >= 500) {
+            response.end();
+            promise.tryFail(new UpstreamFailure(status == 429 ? UpstreamFailure.Kind.RATE_LIMITED : UpstreamFailure.Kind.HTTP_5XX,
+                    upstream, "HTTP " + status));
+            return;
+        }
+        String length = response.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null && parseLength(length) > maxResponseBytes) {
+            request.reset();
+            promise.tryFail(new UpstreamFailure(UpstreamFailure.Kind.BAD_REPLY, upstream,
+                    "response of " + length + " bytes is over the limit of " + maxResponseBytes));
+            return;
+        }
+        Buffer received = Buffer.buffer(length != null ? (int) Math.min(parseLength(length), maxResponseBytes) : 1024);
+        response.handler(chunk -> {
+            if (received.length() + chunk.length() > maxResponseBytes) {
+                if (promise.tryFail(new UpstreamFailure(UpstreamFailure.Kind.BAD_REPLY, upstream,
+                        "response over the limit of " + maxResponseBytes + " bytes"))) {
+                    request.reset();
+                }
+                return;
+            }
+            received.appendBuffer(chunk);
+        });
+        response.exceptionHandler(e -> promise.tryFail(new UpstreamFailure(UpstreamFailure.Kind.RESET, upstream, describe(e))));
+        response.endHandler(v -> {
+            if (status >= 200 && status < 300 || status >= 400) {
+                // 4xx bodies often carry a JSON-RPC error; the codec decides whether they are one.
+                promise.tryComplete(received.getBytes());
+            } else {
+                promise.tryFail(new UpstreamFailure(UpstreamFailure.Kind.BAD_REPLY, upstream, "HTTP " + status));
+            }
+        });
+    }
+
+    private static long parseLength(String value) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static String describe(Throwable t) {
+        String message = t.getMessage();
+        return t.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+
+    public void close() {
+        http.close();
+    }
+}

@@ -1,0 +1,140 @@
+package io.railyard.upstream;
+
+import io.quarkus.runtime.LaunchMode;
+import io.quarkus.runtime.Startup;
+import io.railyard.config.ConfigValidator;
+import io.railyard.config.RailyardConfig;
+import io.railyard.devnet.Devnet;
+import io.railyard.jsonrpc.RpcCodec;
+import io.railyard.upstream.select.SelectionPolicies;
+import io.vertx.core.Vertx;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Every network's pool of upstreams, built once at startup from configuration (checked first, one line per
+ * mistake), or in dev mode without configured networks, from a local anvil devnet.
+ */
+@Startup
+@ApplicationScoped
+public class UpstreamPools {
+
+    private static final Logger LOG = Logger.getLogger(UpstreamPools.class);
+    public static final String DEVNET = "devnet";
+
+    @Inject
+    RailyardConfig config;
+
+    @Inject
+    Vertx vertx;
+
+    private final Map<String, UpstreamPool> pools = new LinkedHashMap<>();
+    private String defaultNetwork;
+    private UpstreamClient client;
+    private Devnet devnet;
+
+    @PostConstruct
+    void build() {
+        boolean devMode = LaunchMode.current() == LaunchMode.DEVELOPMENT;
+        List<String> errors = ConfigValidator.validate(config, devMode);
+        if (!errors.isEmpty()) {
+            throw new InvalidConfiguration(errors);
+        }
+        RailyardConfig.ForwardConfig forward = config.forward();
+        client = new UpstreamClient(vertx, forward.connectionsPerUpstream(), forward.maxResponseBytes(), new RpcCodec(RpcCodec.Limits.DEFAULT));
+        config.networks().forEach((name, network) -> {
+            List<UpstreamSpec> specs = new ArrayList<>();
+            network.upstreams().forEach((uname, u) -> specs.add(new UpstreamSpec(uname, URI.create(u.url().trim()), u.weight(), u.headers())));
+            add(name, network.chainId(), network.finalityDepth(), network.broadcastTransactions(), network.routing(), specs);
+        });
+        if (pools.isEmpty()) {
+            startDevnet();
+        }
+        defaultNetwork = config.defaultNetwork().orElse(pools.size() == 1 ? pools.keySet().iterator().next() : null);
+        pools.values().forEach(p -> LOG.infof("network %s (chain %d, %s): %s", p.network(), p.chainId(), p.routing(),
+                p.upstreams().stream().map(u -> u.name() + "=" + u.url()).toList()));
+    }
+
+    private void startDevnet() {
+        RailyardConfig.DevnetConfig dc = config.devnet();
+        Devnet.Options options = new Devnet.Options()
+                .nodeCount(dc.nodes())
+                .blockInterval(dc.blockInterval());
+        Optional<String> anvil = dc.anvilPath();
+        if (anvil.isPresent()) {
+            options = options.anvil(Path.of(anvil.get()));
+        }
+        devnet = Devnet.start(options);
+        List<UpstreamSpec> specs = new ArrayList<>();
+        for (int i = 0; i < devnet.urls().size(); i++) {
+            specs.add(new UpstreamSpec("anvil-" + i, devnet.urls().get(i), 1, Map.of()));
+        }
+        add(DEVNET, devnet.chainId(), 64, true, "round-robin", specs);
+        LOG.infof("dev mode: no railyard.networks configured, started a devnet of %d anvil nodes; send JSON-RPC to http://localhost:%s/ (or /%s)",
+                specs.size(), org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                        .getOptionalValue("quarkus.http.port", String.class).orElse("8080"), DEVNET);
+    }
+
+    private void add(String name, long chainId, int finalityDepth, boolean broadcast, String routing, List<UpstreamSpec> specs) {
+        List<Upstream> upstreams = new ArrayList<>();
+        for (UpstreamSpec s : specs) {
+            upstreams.add(new Upstream(name, s.name(), s.url(), s.weight(), upstreams.size(), s.headers()));
+        }
+        pools.put(name, new UpstreamPool(name, chainId, finalityDepth, broadcast, routing, upstreams,
+                SelectionPolicies.create(routing, upstreams)));
+    }
+
+    @PreDestroy
+    void stop() {
+        if (client != null) {
+            client.close();
+        }
+        if (devnet != null) {
+            devnet.close();
+        }
+    }
+
+    /** The pool of a network, or null when there is no such network. */
+    public UpstreamPool pool(String network) {
+        return pools.get(network);
+    }
+
+    /** The pool that {@code POST /} serves, or null when no default network is set and there are several. */
+    public UpstreamPool defaultPool() {
+        return defaultNetwork == null ? null : pools.get(defaultNetwork);
+    }
+
+    public Map<String, UpstreamPool> all() {
+        return pools;
+    }
+
+    public UpstreamClient client() {
+        return client;
+    }
+
+    /** The devnet dev mode started, or null. */
+    public Devnet devnet() {
+        return devnet;
+    }
+
+    private record UpstreamSpec(String name, URI url, int weight, Map<String, String> headers) {
+    }
+
+    /** Startup failure listing every configuration mistake, one per line. */
+    public static final class InvalidConfiguration extends RuntimeException {
+        public InvalidConfiguration(List<String> errors) {
+            super("invalid Railyard configuration:\n  " + String.join("\n  ", errors), null, false, false);
+        }
+    }
+}

@@ -1,0 +1,283 @@
+package io.railyard.testing;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * A scriptable Ethereum node for tests: a Vert.x HTTP server on a free loopback port that answers JSON-RPC per
+ * method, counts calls, and can be made slow, failing, hung or dead. Health probes are answered from a small fake
+ * chain (chain id, head, finalized block) unless a test scripts them too.
+ */
+public final class FakeUpstream implements AutoCloseable {
+
+    /** What to do with one call: answer with a result/error object, or misbehave. */
+    public sealed interface Reply permits Result, Error, Status, Raw, Hang, Close {
+    }
+
+    /** @param json the raw JSON of the result */
+    public record Result(String json) implements Reply {
+    }
+
+    public record Error(int code, String message) implements Reply {
+    }
+
+    /** An HTTP status with a body. */
+    public record Status(int status, String body) implements Reply {
+    }
+
+    /** A raw body sent as it is (garbage, wrong ids...). */
+    public record Raw(String body) implements Reply {
+    }
+
+    /** Never answers. */
+    public record Hang() implements Reply {
+    }
+
+    /** Closes the connection without answering. */
+    public record Close() implements Reply {
+    }
+
+    private final Vertx vertx;
+    private volatile HttpServer server;
+    private volatile int port;
+    private final Map<String, Function<JsonObject, Reply>> handlers = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    private volatile Function<JsonObject, Reply> everything;
+    private volatile long latencyMs;
+    private volatile long chainId = 1;
+    private volatile long head = 100;
+    private volatile long finalized = 90;
+    private volatile boolean syncing;
+
+    private FakeUpstream(Vertx vertx) {
+        this.vertx = vertx;
+        this.server = vertx.createHttpServer().requestHandler(this::serve);
+    }
+
+    public static FakeUpstream start() {
+        FakeUpstream fake = new FakeUpstream(Vertx.vertx());
+        try {
+            fake.server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            fake.port = fake.server.actualPort();
+        } catch (Exception e) {
+            throw new IllegalStateException("fake upstream did not start", e);
+        }
+        return fake;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    // ---------------------------------------------------------------- scripting
+
+    public FakeUpstream on(String method, Function<JsonObject, Reply> handler) {
+        handlers.put(method, handler);
+        return this;
+    }
+
+    public FakeUpstream result(String method, String json) {
+        return on(method, req -> new Result(json));
+    }
+
+    /** Every call (probes included) gets this reply; null restores normal service. */
+    public FakeUpstream everything(Function<JsonObject, Reply> handler) {
+        this.everything = handler;
+        return this;
+    }
+
+    public FakeUpstream latency(long ms) {
+        this.latencyMs = ms;
+        return this;
+    }
+
+    public FakeUpstream chain(long chainId, long head, long finalized) {
+        this.chainId = chainId;
+        this.head = head;
+        this.finalized = finalized;
+        return this;
+    }
+
+    public FakeUpstream head(long head) {
+        this.head = head;
+        return this;
+    }
+
+    public FakeUpstream finalized(long finalized) {
+        this.finalized = finalized;
+        return this;
+    }
+
+    public FakeUpstream syncing(boolean syncing) {
+        this.syncing = syncing;
+        return this;
+    }
+
+    public void reset() {
+        handlers.clear();
+        calls.clear();
+        everything = null;
+        latencyMs = 0;
+        syncing = false;
+    }
+
+    public int calls(String method) {
+        AtomicInteger n = calls.get(method);
+        return n == null ? 0 : n.get();
+    }
+
+    /** Calls of methods other than the health probes'. */
+    public int trafficCalls() {
+        int total = 0;
+        for (Map.Entry<String, AtomicInteger> e : calls.entrySet()) {
+            if (!isProbe(e.getKey())) {
+                total += e.getValue().get();
+            }
+        }
+        return total;
+    }
+
+    public void resetCounts() {
+        calls.clear();
+    }
+
+    private static boolean isProbe(String method) {
+        return method.equals("eth_chainId") || method.equals("eth_blockNumber") || method.equals("eth_syncing")
+                || method.equals("probe:finalized");
+    }
+
+    // ---------------------------------------------------------------- serving
+
+    private void serve(HttpServerRequest request) {
+        request.body().onSuccess(body -> {
+            Object parsed;
+            try {
+                parsed = Json.decodeValue(body);
+            } catch (RuntimeException e) {
+                request.response().setStatusCode(400).end();
+                return;
+            }
+            if (parsed instanceof JsonArray batch) {
+                JsonArray out = new JsonArray();
+                for (Object o : batch) {
+                    Reply r = replyFor((JsonObject) o);
+                    out.add(new JsonObject(envelope((JsonObject) o, r)));
+                }
+                respond(request, 200, out.encode());
+                return;
+            }
+            JsonObject call = (JsonObject) parsed;
+            Reply reply = replyFor(call);
+            Runnable send = () -> send(request, call, reply);
+            if (latencyMs > 0) {
+                vertx.setTimer(latencyMs, t -> send.run());
+            } else {
+                send.run();
+            }
+        });
+    }
+
+    private Reply replyFor(JsonObject call) {
+        String method = call.getString("method");
+        JsonArray params = call.getValue("params") instanceof JsonArray a ? a : new JsonArray();
+        boolean finalizedProbe = "eth_getBlockByNumber".equals(method) && params.size() > 0 && "finalized".equals(params.getValue(0));
+        calls.computeIfAbsent(finalizedProbe ? "probe:finalized" : method, k -> new AtomicInteger()).incrementAndGet();
+        Function<JsonObject, Reply> all = everything;
+        if (all != null) {
+            return all.apply(call);
+        }
+        if (finalizedProbe) {
+            Function<JsonObject, Reply> probe = handlers.get("probe:finalized");
+            return probe != null ? probe.apply(call)
+                    : new Result("{\"number\":" + quoted(finalized) + ",\"hash\":\"0x" + "ab".repeat(32) + "\"}");
+        }
+        Function<JsonObject, Reply> handler = handlers.get(method);
+        if (handler != null) {
+            return handler.apply(call);
+        }
+        return switch (method) {
+            case "eth_chainId" -> new Result(quoted(chainId));
+            case "eth_blockNumber" -> new Result(quoted(head));
+            case "eth_syncing" -> new Result(syncing ? "{\"currentBlock\":\"0x1\",\"highestBlock\":\"0x2\"}" : "false");
+            case "net_version" -> new Result("\"" + chainId + "\"");
+            default -> new Error(-32601, "the method " + method + " does not exist/is not available");
+        };
+    }
+
+    private void send(HttpServerRequest request, JsonObject call, Reply reply) {
+        if (reply instanceof Hang) {
+            return;
+        }
+        if (reply instanceof Close) {
+            request.connection().close();
+        } else if (reply instanceof Status s) {
+            respond(request, s.status(), s.body());
+        } else if (reply instanceof Raw r) {
+            respond(request, 200, r.body());
+        } else {
+            respond(request, 200, envelope(call, reply));
+        }
+    }
+
+    private static String envelope(JsonObject call, Reply reply) {
+        String id = Json.encode(call.getValue("id"));
+        if (reply instanceof Result r) {
+            return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + r.json() + "}";
+        }
+        if (reply instanceof Error e) {
+            return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"error\":{\"code\":" + e.code() + ",\"message\":" + Json.encode(e.message()) + "}}";
+        }
+        throw new IllegalArgumentException("cannot put " + reply + " in a batch");
+    }
+
+    private static void respond(HttpServerRequest request, int status, String body) {
+        request.response().setStatusCode(status).putHeader("content-type", "application/json").end(Buffer.buffer(body));
+    }
+
+    public static String quoted(long n) {
+        return "\"0x" + Long.toHexString(n) + "\"";
+    }
+
+    /** Handlers may name this pseudo-method to script the {@code eth_getBlockByNumber("finalized")} probe. */
+    public static final String FINALIZED_PROBE = "probe:finalized";
+
+    /** Stops answering: the port refuses connections from now on. */
+    public void stop() {
+        try {
+            server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Listens again on the same port. */
+    public void restart() {
+        try {
+            HttpServer again = vertx.createHttpServer().requestHandler(this::serve);
+            again.listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            server = again;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        vertx.close();
+    }
+}
