@@ -38,14 +38,15 @@ import io.vertx.core.json.JsonObject;
 /**
  * A local devnet: N anvil processes on loopback ports that hold ONE chain. Anvil nodes do not peer, so the devnet
  * mines them in lockstep: every node starts from the same genesis ({@code --no-mining --timestamp <genesis>}, same
- * mnemonic and chain id), and every block is made by calling {@code evm_mine [genesis + number]} on every node once
- * all of them hold the same pending transactions in the same order. Anvil orders equal-priority transactions by
- * arrival, so the same set sent in a different order would fork the chain: the devnet copies missing raw
- * transactions across (after a couple of ticks' grace for in-flight broadcasts) and re-feeds a node's pool in the
- * reference order when only the order differs. After each block it compares the block hashes and repairs a node
- * that forked anyway (a transaction that arrived between the check and the mine) by rolling it back and replaying
- * the canonical block. Held-back, restarted or unreachable nodes catch up by replaying the missed blocks (raw
- * transactions and timestamp taken from a node in sync), verifying the resulting block hash.
+ * mnemonic and chain id), and every block is made by calling {@code evm_mine [genesis + number * step]} (step: the
+ * block interval in whole seconds, at least 1) on every node once all of them hold the same pending transactions in
+ * the same order. Anvil orders equal-priority transactions by arrival, so the same set sent in a different order
+ * would fork the chain: the devnet copies missing raw transactions across (after a couple of ticks' grace for
+ * in-flight broadcasts) and re-feeds a node's pool in the reference order when only the order differs. After each
+ * block it compares the block hashes and repairs a node that forked anyway (a transaction that arrived between the
+ * check and the mine, or a block mined behind the devnet's back) by rolling it back and replaying the canonical
+ * block. Held-back, restarted or unreachable nodes catch up by replaying the missed blocks (raw transactions and
+ * timestamp taken from a node in sync), verifying the resulting block hash.
  *
  * <p>All chain operations run under one lock, on the devnet's own scheduler thread or the caller's; none of this is
  * on the gateway's request path. A JVM shutdown hook kills the processes if {@link #close()} is never called.
@@ -89,7 +90,10 @@ public final class Devnet implements AutoCloseable {
             return this;
         }
 
-        /** Time between automatic blocks (default 1s); {@code null} or zero: mine only on {@link #mineBlock()}. */
+        /**
+         * Time between automatic blocks (default 1s); {@code null} or zero: mine only on {@link #mineBlock()}. Block
+         * timestamps advance by this interval in whole seconds (at least 1), so chain time follows the clock.
+         */
         public Options blockInterval(Duration blockInterval) {
             this.blockInterval = blockInterval;
             return this;
@@ -101,7 +105,7 @@ public final class Devnet implements AutoCloseable {
             return this;
         }
 
-        /** Unix time of the genesis block (default: now, in whole seconds). Block n has time genesis + n. */
+        /** Unix time of the genesis block (default: now, in whole seconds). Block n has time genesis + n * step. */
         public Options genesisTimestamp(long genesisTimestamp) {
             this.genesisTimestamp = genesisTimestamp;
             return this;
@@ -160,6 +164,7 @@ public final class Devnet implements AutoCloseable {
     private final Path anvil;
     private final boolean anvilLogs;
     private final long genesisTimestamp;
+    private final long timeStep;
     private final Path dir;
     private final List<Node> nodes = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder()
@@ -186,6 +191,8 @@ public final class Devnet implements AutoCloseable {
         this.anvil = anvil;
         this.anvilLogs = options.anvilLogs;
         this.genesisTimestamp = genesisTimestamp;
+        Duration interval = options.blockInterval;
+        this.timeStep = interval == null || interval.isNegative() ? 1 : Math.max(1, (interval.toMillis() + 999) / 1000);
         this.dir = Files.createTempDirectory("railyard-devnet-");
         for (int i = 0; i < options.nodeCount; i++) {
             nodes.add(new Node(i, dir.resolve("anvil-" + i + ".log")));
@@ -222,7 +229,8 @@ public final class Devnet implements AutoCloseable {
                 return t;
             });
             long ms = Math.max(1, interval.toMillis());
-            devnet.scheduler.scheduleWithFixedDelay(devnet::tick, ms, ms, TimeUnit.MILLISECONDS);
+            // Fixed rate, so that chain time (genesis + n * step) keeps up with the clock.
+            devnet.scheduler.scheduleAtFixedRate(devnet::tick, ms, ms, TimeUnit.MILLISECONDS);
         }
         return devnet;
     }
@@ -253,6 +261,11 @@ public final class Devnet implements AutoCloseable {
 
     public long genesisTimestamp() {
         return genesisTimestamp;
+    }
+
+    /** Seconds between consecutive block timestamps: block n has time {@code genesisTimestamp() + n * timeStep()}. */
+    public long timeStep() {
+        return timeStep;
     }
 
     /** The number of the devnet's latest block (what every node in sync reports as {@code latest}). */
@@ -552,7 +565,7 @@ public final class Devnet implements AutoCloseable {
         divergenceLogged = false;
 
         long number = height + 1;
-        long timestamp = genesisTimestamp + number;
+        long timestamp = genesisTimestamp + number * timeStep;
         List<Node> mined = new ArrayList<>();
         Map<Node, RuntimeException> failures = new HashMap<>();
         for (Node n : ready) {
