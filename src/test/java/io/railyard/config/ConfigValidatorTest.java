@@ -1,0 +1,95 @@
+package io.railyard.config;
+
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigValidatorTest {
+
+    private static RailyardConfig config(Map<String, String> properties) {
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .withMapping(RailyardConfig.class)
+                // Quarkus's converter, so "2s" reads as it does in the application.
+                .withConverter(Duration.class, 100, new DurationConverter())
+                .withSources(new PropertiesConfigSource(properties, "test", 500))
+                .build();
+        return config.getConfigMapping(RailyardConfig.class);
+    }
+
+    private static Map<String, String> valid() {
+        Map<String, String> p = new HashMap<>();
+        p.put("railyard.networks.mainnet.chain-id", "1");
+        p.put("railyard.networks.mainnet.upstreams.node-a.url", "http://10.0.0.1:8545");
+        p.put("railyard.networks.mainnet.upstreams.node-b.url", "https://eth.example/v2?key=x");
+        p.put("railyard.networks.mainnet.upstreams.node-b.weight", "3");
+        return p;
+    }
+
+    @Test
+    void aValidConfigurationHasNoMistakes() {
+        assertEquals(List.of(), ConfigValidator.validate(config(valid()), false));
+    }
+
+    @Test
+    void defaultsAreSensible() {
+        RailyardConfig c = config(valid());
+        assertEquals("round-robin", c.networks().get("mainnet").routing());
+        assertEquals(64, c.networks().get("mainnet").finalityDepth());
+        assertTrue(c.networks().get("mainnet").broadcastTransactions());
+        assertTrue(c.cache().enabled());
+        assertEquals(268435456L, c.cache().maxBytes());
+        assertEquals(5, c.health().maxLag());
+    }
+
+    @Test
+    void noNetworkFailsOutsideDevModeWithOneLineSayingHowToConfigureOne() {
+        List<String> errors = ConfigValidator.validate(config(Map.of()), false);
+        assertEquals(List.of(ConfigValidator.NO_NETWORK), errors);
+        assertTrue(errors.get(0).contains("railyard.networks.<name>.upstreams.<node>.url"));
+        assertEquals(List.of(), ConfigValidator.validate(config(Map.of()), true), "dev mode starts a devnet instead");
+    }
+
+    @Test
+    void everyMistakeIsOneLineNamingItsKey() {
+        Map<String, String> p = valid();
+        p.put("railyard.networks.mainnet.upstreams.node-a.url", "ftp://10.0.0.1");
+        p.put("railyard.networks.mainnet.upstreams.node-b.weight", "0");
+        p.put("railyard.networks.mainnet.routing", "random");
+        p.put("railyard.networks.mainnet.finality-depth", "-1");
+        p.put("railyard.default-network", "sepolia");
+        p.put("railyard.limits.max-batch-items", "0");
+        p.put("railyard.trusted-proxies", "10.0.0.0/8,proxy.internal");
+        p.put("railyard.health.max-lag", "-2");
+        List<String> errors = ConfigValidator.validate(config(p), false);
+        assertEquals(List.of(
+                "railyard.default-network: 'sepolia' is not a configured network (configured: mainnet)",
+                "railyard.networks.mainnet.routing: unknown policy 'random' (use one of round-robin, least-connections, ip-hash)",
+                "railyard.networks.mainnet.finality-depth: must not be negative (was -1)",
+                "railyard.networks.mainnet.upstreams.node-a.url: not an http(s) URL ('ftp://10.0.0.1')",
+                "railyard.networks.mainnet.upstreams.node-b.weight: must be at least 1 (was 0)",
+                "railyard.limits.max-batch-items: must be greater than zero (was 0)",
+                "railyard.health.max-lag: must not be negative (was -2)",
+                "railyard.trusted-proxies: 'proxy.internal' is not an IP address or CIDR range"), errors);
+    }
+
+    @Test
+    void networkWithoutUpstreamsAndABadChainIdAreReported() {
+        Map<String, String> p = new HashMap<>();
+        p.put("railyard.networks.empty.chain-id", "0");
+        p.put("railyard.networks.empty.routing", "ip-hash");
+        List<String> errors = ConfigValidator.validate(config(p), false);
+        assertTrue(errors.contains("railyard.networks.empty.chain-id: must be a positive chain id (was 0)"), errors.toString());
+        assertTrue(errors.contains("railyard.networks.empty.upstreams: no upstream configured; add railyard.networks.empty.upstreams.<node>.url"),
+                errors.toString());
+    }
+}
