@@ -54,6 +54,14 @@ public final class ConfigValidator {
         }
         positive(errors, "railyard.health.failures-to-eject", health.failuresToEject());
         positive(errors, "railyard.health.successes-to-readmit", health.successesToReadmit());
+        RailyardConfig.CircuitBreakerConfig breaker = health.circuitBreaker();
+        positive(errors, "railyard.health.circuit-breaker.request-volume", breaker.requestVolume());
+        if (!(breaker.failureRatio() > 0 && breaker.failureRatio() <= 1)) {
+            errors.add("railyard.health.circuit-breaker.failure-ratio: must be above 0 and at most 1 (was " + breaker.failureRatio() + ")");
+        }
+        if (breaker.delay().isNegative()) {
+            errors.add("railyard.health.circuit-breaker.delay: must not be negative (was " + breaker.delay() + ")");
+        }
         positive(errors, "railyard.cache.max-bytes", config.cache().maxBytes());
         config.trustedProxies().ifPresent(list -> {
             for (String entry : list) {

@@ -128,6 +128,23 @@ public interface RailyardConfig {
         /** Consecutive good probes that readmit an ejected upstream. */
         @WithDefault("2")
         int successesToReadmit();
+
+        /** The circuit breaker on live traffic, one per upstream. */
+        CircuitBreakerConfig circuitBreaker();
+    }
+
+    interface CircuitBreakerConfig {
+        /** Calls in the rolling window the failure ratio is computed over. */
+        @WithDefault("20")
+        int requestVolume();
+
+        /** Share of failed calls (timeouts, connection errors, 5xx, 429, garbage) in the window that opens the breaker. */
+        @WithDefault("0.5")
+        double failureRatio();
+
+        /** Time an open breaker waits before it lets trial calls through (when probes have not readmitted it first). */
+        @WithDefault("10s")
+        Duration delay();
     }
 
     interface CacheConfig {

@@ -11,10 +11,12 @@ import io.railyard.evm.Trait;
 import io.railyard.jsonrpc.RpcAnswer;
 import io.railyard.jsonrpc.RpcErrorCode;
 import io.railyard.jsonrpc.RpcRequest;
+import io.railyard.upstream.CallScope;
 import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamClient;
 import io.railyard.upstream.UpstreamFailure;
 import io.railyard.upstream.UpstreamPool;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 
@@ -79,16 +81,10 @@ final class Forwarder implements RpcInterceptor {
             return;
         }
         Upstream upstream = pool.policy().pick(candidates, call.clientKey());
-        long timeout = Math.min(tryTimeoutMs, remaining);
-        upstream.startCall();
-        long started = System.nanoTime();
-        client.call(upstream, call.method(), call.request().params(), timeout, call.scope()).onComplete(done -> {
-            upstream.endCall();
-            long nanos = System.nanoTime() - started;
+        send(upstream, call, Math.min(tryTimeoutMs, remaining), call.scope()).onComplete(done -> {
             boolean canRetry = attempt < maxAttempts && !call.scope().isCancelled();
             if (done.succeeded()) {
                 RpcAnswer answer = done.result();
-                stats.upstreamAnswered(upstream, answer, nanos);
                 if (canRetry && answer.isError() && !spec.has(Trait.WRITE) && NodeErrors.meansMissingData(answer.errorCode(), answer.errorText())
                         && pool.candidates(minHead, UpstreamPool.exclude(tried, upstream)).size() > 0) {
                     stats.failover(call.network());
@@ -108,8 +104,7 @@ final class Forwarder implements RpcInterceptor {
                 result.complete(answer);
                 return;
             }
-            UpstreamFailure failure = asFailure(upstream, done.cause());
-            stats.upstreamFailed(upstream, failure, nanos);
+            UpstreamFailure failure = (UpstreamFailure) done.cause();
             if (failure.kind() == UpstreamFailure.Kind.CANCELLED) {
                 result.complete(RpcAnswer.error(RpcErrorCode.RESOURCE_UNAVAILABLE, "request cancelled by the client"));
                 return;
@@ -136,20 +131,30 @@ final class Forwarder implements RpcInterceptor {
     /** One try on one given upstream, no failover (sticky filters, null re-checks). */
     private Future<RpcAnswer> sendTo(Upstream upstream, RpcCall call) {
         long timeout = Math.min(tryTimeoutMs, Math.max(1, call.remainingMillis()));
+        return send(upstream, call, timeout, call.scope()).recover(failure -> Future.succeededFuture(
+                RpcAnswer.error(RpcErrorCode.RESOURCE_UNAVAILABLE, "upstream " + upstream.name() + " failed: " + failure.getMessage())));
+    }
+
+    /**
+     * One call to one upstream through its circuit breaker, counted in flight and reported to the stats.
+     *
+     * @return the node's answer, or a failure that is always an {@link UpstreamFailure}
+     */
+    private Future<RpcAnswer> send(Upstream upstream, RpcCall call, long timeoutMs, CallScope scope) {
         upstream.startCall();
         long started = System.nanoTime();
-        return client.call(upstream, call.method(), call.request().params(), timeout, call.scope()).transform(done -> {
-            upstream.endCall();
-            long nanos = System.nanoTime() - started;
-            if (done.succeeded()) {
-                stats.upstreamAnswered(upstream, done.result(), nanos);
-                return Future.succeededFuture(done.result());
-            }
-            UpstreamFailure failure = asFailure(upstream, done.cause());
-            stats.upstreamFailed(upstream, failure, nanos);
-            return Future.succeededFuture(RpcAnswer.error(RpcErrorCode.RESOURCE_UNAVAILABLE,
-                    "upstream " + upstream.name() + " failed: " + failure.getMessage()));
-        });
+        return upstream.breaker().call(() -> client.call(upstream, call.method(), call.request().params(), timeoutMs, scope))
+                .transform((AsyncResult<RpcAnswer> done) -> {
+                    upstream.endCall();
+                    long nanos = System.nanoTime() - started;
+                    if (done.succeeded()) {
+                        stats.upstreamAnswered(upstream, done.result(), nanos);
+                        return Future.succeededFuture(done.result());
+                    }
+                    UpstreamFailure failure = asFailure(upstream, done.cause());
+                    stats.upstreamFailed(upstream, failure, nanos);
+                    return Future.<RpcAnswer>failedFuture(failure);
+                });
     }
 
     /**
@@ -171,14 +176,9 @@ final class Forwarder implements RpcInterceptor {
         RpcCall detached = call.detached();
         for (Upstream upstream : targets) {
             long timeout = Math.min(tryTimeoutMs, Math.max(1, call.remainingMillis()));
-            upstream.startCall();
-            long started = System.nanoTime();
-            client.call(upstream, call.method(), call.request().params(), timeout, detached.scope()).onComplete(done -> {
-                upstream.endCall();
-                long nanos = System.nanoTime() - started;
+            send(upstream, call, timeout, detached.scope()).onComplete(done -> {
                 if (done.succeeded()) {
                     RpcAnswer answer = done.result();
-                    stats.upstreamAnswered(upstream, answer, nanos);
                     if (!answer.isError()) {
                         result.tryComplete(answer);
                     } else if (NodeErrors.isAlreadyKnown(answer.errorCode(), answer.errorText())) {
@@ -188,9 +188,7 @@ final class Forwarder implements RpcInterceptor {
                         firstError.compareAndSet(null, answer);
                     }
                 } else {
-                    UpstreamFailure failure = asFailure(upstream, done.cause());
-                    stats.upstreamFailed(upstream, failure, nanos);
-                    lastFailure.set(failure.getMessage());
+                    lastFailure.set(done.cause().getMessage());
                 }
                 if (pending.decrementAndGet() == 0 && !result.future().isComplete()) {
                     RpcAnswer error = firstError.get();

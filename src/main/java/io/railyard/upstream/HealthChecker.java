@@ -4,6 +4,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.railyard.config.RailyardConfig;
 import io.railyard.jsonrpc.RpcAnswer;
+import io.railyard.metrics.Meters;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -15,6 +16,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -44,6 +46,12 @@ public class HealthChecker {
     @Inject
     Vertx vertx;
 
+    @Inject
+    Clock clock;
+
+    @Inject
+    Meters meters;
+
     private HealthPolicy policy;
     private final Map<Upstream, Counters> counters = new HashMap<>();
     private long timerId = -1;
@@ -52,6 +60,10 @@ public class HealthChecker {
         int failures;
         int successes;
         boolean everAdmitted;
+        /** The kind of unfitness last logged, so a never-admitted upstream is reported once per kind. */
+        String loggedUnfit;
+        /** Whether the upstream was healthy after the last verdict: if not now, something else ejected it. */
+        boolean healthyAfterLastVerdict;
         ProbeResult last;
     }
 
@@ -60,7 +72,7 @@ public class HealthChecker {
         policy = new HealthPolicy(health.maxLag(), health.failuresToEject(), health.successesToReadmit());
         for (UpstreamPool pool : pools.all().values()) {
             for (Upstream u : pool.upstreams()) {
-                u.markEjected("not probed yet");
+                u.markEjected("not probed yet", clock.millis());
                 counters.put(u, new Counters());
             }
         }
@@ -117,38 +129,57 @@ public class HealthChecker {
 
     private void apply(UpstreamPool pool, Upstream u, ProbeResult r, long best) {
         Counters c = counters.get(u);
+        if (c.healthyAfterLastVerdict && !u.isHealthy()) {
+            // Its circuit breaker opened since the last round: readmission starts counting from here.
+            c.successes = 0;
+        }
+        verdict(pool, u, c, r, best);
+        c.healthyAfterLastVerdict = u.isHealthy();
+    }
+
+    private void verdict(UpstreamPool pool, Upstream u, Counters c, ProbeResult r, long best) {
         if (!r.ok()) {
             c.successes = 0;
             c.failures++;
             if (u.isHealthy() && policy.ejectsAfter(c.failures)) {
-                eject(u, c.failures + " consecutive failed probes, last: " + r.failure());
+                eject(u, "probe_failures", c.failures + " consecutive failed probes, last: " + r.failure());
             } else if (!u.isHealthy() && !c.everAdmitted) {
-                u.markEjected("probe failed: " + r.failure());
+                u.markEjected("probe failed: " + r.failure(), clock.millis());
             }
             return;
         }
         c.failures = 0;
         u.head(r.head());
         u.finalized(r.finalized() >= 0 ? r.finalized() : Math.max(-1, r.head() - pool.finalityDepth()));
-        String unfit = policy.unfitReason(r, pool.chainId(), best);
+        HealthPolicy.Unfit unfit = policy.unfit(r, pool.chainId(), best);
         if (unfit != null) {
             c.successes = 0;
-            if (u.isHealthy() || !unfit.equals(u.stateReason())) {
-                eject(u, unfit);
+            if (u.isHealthy()) {
+                eject(u, unfit.tag(), unfit.detail());
+            } else {
+                // Keep the reason current (lag figures move) and log only a new kind of reason.
+                u.markEjected(unfit.detail(), clock.millis());
+                if (!unfit.tag().equals(c.loggedUnfit)) {
+                    LOG.warnf("%s not used: %s", u, unfit.detail());
+                }
             }
+            c.loggedUnfit = unfit.tag();
             return;
         }
+        c.loggedUnfit = null;
         c.successes++;
         if (!u.isHealthy() && (!c.everAdmitted || policy.readmitsAfter(c.successes))) {
             String was = u.stateReason();
-            u.markHealthy("healthy");
+            u.breaker().reset();
+            u.markHealthy("healthy", clock.millis());
             LOG.infof("%s %s: head %d (was: %s)", u, c.everAdmitted ? "readmitted" : "admitted", r.head(), was);
             c.everAdmitted = true;
         }
     }
 
-    private void eject(Upstream u, String reason) {
-        u.markEjected(reason);
+    private void eject(Upstream u, String tag, String reason) {
+        u.markEjected(reason, clock.millis());
+        meters.ejection(u.network(), u.name(), tag);
         LOG.warnf("%s ejected: %s", u, reason);
     }
 

@@ -59,21 +59,38 @@ public final class HealthPolicy {
         return known[0];
     }
 
+    /**
+     * Why an upstream is unfit to serve.
+     *
+     * @param tag    a short fixed word for metrics ({@code wrong_chain}, {@code syncing}, {@code lag}, {@code ahead},
+     *               {@code probe_failures}, {@code circuit_breaker})
+     * @param detail the sentence for logs and /status
+     */
+    public record Unfit(String tag, String detail) {
+    }
+
     /** Why a successful probe still makes the upstream unfit, or null when it is fit. */
-    public String unfitReason(ProbeResult probe, long expectedChainId, long bestHead) {
+    public Unfit unfit(ProbeResult probe, long expectedChainId, long bestHead) {
         if (probe.chainId() != expectedChainId) {
-            return "wrong chain: eth_chainId " + probe.chainId() + ", expected " + expectedChainId;
+            return new Unfit("wrong_chain", "wrong chain: eth_chainId " + probe.chainId() + ", expected " + expectedChainId);
         }
         if (probe.syncing()) {
-            return "syncing";
+            return new Unfit("syncing", "syncing");
         }
         if (bestHead >= 0 && bestHead - probe.head() > maxLag) {
-            return (bestHead - probe.head()) + " blocks behind best head " + bestHead + " (max-lag " + maxLag + ")";
+            return new Unfit("lag", (bestHead - probe.head()) + " blocks behind best head " + bestHead + " (max-lag " + maxLag + ")");
         }
         if (bestHead >= 0 && probe.head() - bestHead > maxLag) {
-            return (probe.head() - bestHead) + " blocks ahead of the other upstreams' head " + bestHead + " (max-lag " + maxLag + ")";
+            return new Unfit("ahead", (probe.head() - bestHead) + " blocks ahead of the other upstreams' head " + bestHead
+                    + " (max-lag " + maxLag + ")");
         }
         return null;
+    }
+
+    /** The detail of {@link #unfit}, or null when fit. */
+    public String unfitReason(ProbeResult probe, long expectedChainId, long bestHead) {
+        Unfit unfit = unfit(probe, expectedChainId, bestHead);
+        return unfit == null ? null : unfit.detail();
     }
 
     /** Whether an ejection for this reason must wait for consecutive failures (probe failures do; a wrong chain does not). */

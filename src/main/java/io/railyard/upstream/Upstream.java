@@ -18,11 +18,14 @@ public final class Upstream {
     private final int index;
     private final Map<String, String> headers;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final UpstreamStats stats = new UpstreamStats();
 
     private volatile long head = -1;
     private volatile long finalized = -1;
     private volatile boolean healthy = true;
     private volatile String stateReason = "not probed yet";
+    private volatile long stateSinceMillis = System.currentTimeMillis();
+    private volatile CircuitBreaker breaker;
 
     public Upstream(String network, String name, URI url, int weight, int index, Map<String, String> headers) {
         this.network = network;
@@ -58,6 +61,11 @@ public final class Upstream {
     /** Extra HTTP headers sent with every call (e.g. an Authorization token). */
     public Map<String, String> headers() {
         return headers;
+    }
+
+    /** Recent latency, error rate and last error of live traffic. */
+    public UpstreamStats stats() {
+        return stats;
     }
 
     public int inFlight() {
@@ -99,14 +107,34 @@ public final class Upstream {
         return stateReason;
     }
 
-    public void markHealthy(String reason) {
+    /** Wall-clock time of the last change between healthy and ejected (epoch millis). */
+    public long stateSinceMillis() {
+        return stateSinceMillis;
+    }
+
+    public void markHealthy(String reason, long nowMillis) {
         this.stateReason = reason;
+        if (!healthy) {
+            stateSinceMillis = nowMillis;
+        }
         this.healthy = true;
     }
 
-    public void markEjected(String reason) {
+    public void markEjected(String reason, long nowMillis) {
         this.stateReason = reason;
+        if (healthy) {
+            stateSinceMillis = nowMillis;
+        }
         this.healthy = false;
+    }
+
+    /** The breaker on this upstream's live traffic (set once when the pool is built). */
+    public CircuitBreaker breaker() {
+        return breaker;
+    }
+
+    public void breaker(CircuitBreaker breaker) {
+        this.breaker = breaker;
     }
 
     @Override

@@ -14,7 +14,9 @@ public final class UpstreamFailure extends RuntimeException {
         /** The connection broke after the request was sent. */
         RESET(true),
         /** The client went away; not the upstream's fault. */
-        CANCELLED(false);
+        CANCELLED(false),
+        /** The upstream's circuit breaker is open: the call was not made. */
+        BREAKER_OPEN(false);
 
         private final boolean countsAgainstUpstream;
 
@@ -46,6 +48,6 @@ public final class UpstreamFailure extends RuntimeException {
 
     /** Whether the node may have received the request (so a non-idempotent call must not be re-sent). */
     public boolean maybeDelivered() {
-        return kind != Kind.CONNECT;
+        return kind != Kind.CONNECT && kind != Kind.BREAKER_OPEN;
     }
 }

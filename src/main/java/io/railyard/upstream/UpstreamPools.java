@@ -6,6 +6,7 @@ import io.railyard.config.ConfigValidator;
 import io.railyard.config.RailyardConfig;
 import io.railyard.devnet.Devnet;
 import io.railyard.jsonrpc.RpcCodec;
+import io.railyard.metrics.Meters;
 import io.railyard.upstream.select.SelectionPolicies;
 import io.vertx.core.Vertx;
 import jakarta.annotation.PostConstruct;
@@ -14,7 +15,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import io.smallrye.faulttolerance.api.CircuitBreakerState;
+
 import java.net.URI;
+import java.time.Clock;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -39,6 +43,12 @@ public class UpstreamPools {
     @Inject
     Vertx vertx;
 
+    @Inject
+    Clock clock;
+
+    @Inject
+    Meters meters;
+
     private final Map<String, UpstreamPool> pools = new LinkedHashMap<>();
     private String defaultNetwork;
     private UpstreamClient client;
@@ -62,6 +72,7 @@ public class UpstreamPools {
             startDevnet();
         }
         defaultNetwork = config.defaultNetwork().orElse(pools.size() == 1 ? pools.keySet().iterator().next() : null);
+        pools.values().forEach(this::registerGauges);
         pools.values().forEach(p -> LOG.infof("network %s (chain %d, %s): %s", p.network(), p.chainId(), p.routing(),
                 p.upstreams().stream().map(u -> u.name() + "=" + u.url()).toList()));
     }
@@ -88,11 +99,33 @@ public class UpstreamPools {
 
     private void add(String name, long chainId, int finalityDepth, boolean broadcast, String routing, List<UpstreamSpec> specs) {
         List<Upstream> upstreams = new ArrayList<>();
+        RailyardConfig.CircuitBreakerConfig cb = config.health().circuitBreaker();
         for (UpstreamSpec s : specs) {
-            upstreams.add(new Upstream(name, s.name(), s.url(), s.weight(), upstreams.size(), s.headers()));
+            Upstream u = new Upstream(name, s.name(), s.url(), s.weight(), upstreams.size(), s.headers());
+            u.breaker(new CircuitBreaker(u, cb.requestVolume(), cb.failureRatio(), cb.delay(), state -> {
+                if (state == CircuitBreakerState.OPEN && u.isHealthy()) {
+                    String reason = "circuit breaker open: at least " + Math.round(cb.failureRatio() * 100) + "% of the last "
+                            + cb.requestVolume() + " calls failed";
+                    u.markEjected(reason, clock.millis());
+                    listener.ejected(u, "circuit_breaker", reason);
+                }
+            }));
+            upstreams.add(u);
         }
         pools.put(name, new UpstreamPool(name, chainId, finalityDepth, broadcast, routing, upstreams,
                 SelectionPolicies.create(routing, upstreams)));
+    }
+
+    private void registerGauges(UpstreamPool pool) {
+        meters.declareNetwork(pool.network());
+        meters.networkGauge(pool.network(), pool, UpstreamPool::finalized);
+        for (Upstream u : pool.upstreams()) {
+            meters.upstreamGauges(pool.network(), u.name(), u,
+                    x -> x.isHealthy() ? 1 : 0,
+                    Upstream::head,
+                    x -> x.head() < 0 || pool.bestHead() < 0 ? 0 : Math.max(0, pool.bestHead() - x.head()),
+                    Upstream::inFlight);
+        }
     }
 
     @PreDestroy
@@ -121,6 +154,20 @@ public class UpstreamPools {
 
     public UpstreamClient client() {
         return client;
+    }
+
+    /** Told when live traffic ejects an upstream (its breaker opened); the health checker reports probe verdicts. */
+    public interface EjectionListener {
+        void ejected(Upstream upstream, String reason, String detail);
+    }
+
+    private volatile EjectionListener listener = (u, reason, detail) -> {
+        meters.ejection(u.network(), u.name(), reason);
+        LOG.warnf("%s ejected: %s", u, detail);
+    };
+
+    public void listener(EjectionListener listener) {
+        this.listener = listener;
     }
 
     /** The devnet dev mode started, or null. */

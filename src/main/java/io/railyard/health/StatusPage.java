@@ -1,0 +1,106 @@
+package io.railyard.health;
+
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import io.railyard.metrics.Meters;
+import io.railyard.upstream.Upstream;
+import io.railyard.upstream.UpstreamPool;
+import io.railyard.upstream.UpstreamPools;
+import io.railyard.upstream.UpstreamStats;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import java.net.URI;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code GET /status}: every network's upstreams with state, head, lag, finalized block, latency, in-flight calls,
+ * error rate and last error. JSON, or a self-refreshing HTML page for a browser (same data).
+ */
+@ApplicationScoped
+public class StatusPage {
+
+    @Inject
+    UpstreamPools pools;
+
+    @Inject
+    Meters meters;
+
+    void routes(@Observes Router router) {
+        router.get("/status").handler(this::serve);
+    }
+
+    private void serve(RoutingContext ctx) {
+        JsonObject status = snapshot();
+        String accept = ctx.request().getHeader(HttpHeaders.ACCEPT);
+        if (accept != null && accept.contains("text/html")) {
+            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8").end(StatusHtml.render(status));
+        } else {
+            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(status.encodePrettily());
+        }
+    }
+
+    public JsonObject snapshot() {
+        JsonObject networks = new JsonObject();
+        for (UpstreamPool pool : pools.all().values()) {
+            JsonArray upstreams = new JsonArray();
+            int healthy = 0;
+            for (Upstream u : pool.upstreams()) {
+                healthy += u.isHealthy() ? 1 : 0;
+                upstreams.add(upstream(pool, u));
+            }
+            networks.put(pool.network(), new JsonObject()
+                    .put("chainId", pool.chainId())
+                    .put("routing", pool.routing())
+                    .put("head", pool.bestHead())
+                    .put("finalized", pool.finalized())
+                    .put("healthyUpstreams", healthy)
+                    .put("upstreams", upstreams));
+        }
+        return new JsonObject().put("time", Instant.now().toString()).put("networks", networks);
+    }
+
+    private JsonObject upstream(UpstreamPool pool, Upstream u) {
+        UpstreamStats stats = u.stats();
+        double ewma = stats.latencyEwmaMillis();
+        double p99 = Double.NaN;
+        for (ValueAtPercentile v : meters.upstreamTimer(u.network(), u.name()).takeSnapshot().percentileValues()) {
+            if (v.percentile() == 0.99) {
+                p99 = v.value(TimeUnit.MILLISECONDS);
+            }
+        }
+        return new JsonObject()
+                .put("name", u.name())
+                .put("url", withoutSecrets(u.url()))
+                .put("weight", u.weight())
+                .put("state", u.isHealthy() ? "healthy" : "ejected")
+                .put("reason", u.stateReason())
+                .put("since", Instant.ofEpochMilli(u.stateSinceMillis()).toString())
+                .put("head", u.head())
+                .put("lag", u.head() < 0 || pool.bestHead() < 0 ? null : Math.max(0, pool.bestHead() - u.head()))
+                .put("finalized", u.finalized())
+                .put("latencyEwmaMs", Double.isNaN(ewma) ? null : round(ewma))
+                .put("latencyP99Ms", Double.isNaN(p99) || p99 == 0 ? null : round(p99))
+                .put("inFlight", u.inFlight())
+                .put("errorRate", round(stats.errorRate()))
+                .put("circuitBreaker", u.breaker().state().name().toLowerCase(Locale.ROOT))
+                .put("lastError", stats.lastError())
+                .put("lastErrorAt", stats.lastError() == null ? null : Instant.ofEpochMilli(stats.lastErrorMillis()).toString());
+    }
+
+    /** Provider URLs often carry an API key in the path or query: show only where the node is. */
+    static String withoutSecrets(URI url) {
+        return url.getScheme() + "://" + url.getHost() + (url.getPort() > 0 ? ":" + url.getPort() : "");
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+}

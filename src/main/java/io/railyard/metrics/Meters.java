@@ -1,0 +1,144 @@
+package io.railyard.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Every meter Railyard exports, by name, in one place. Names are Micrometer's dotted form; Prometheus shows them
+ * with underscores and its suffixes ({@code railyard.requests} → {@code railyard_requests_total}). Meters are
+ * looked up once per tag combination and kept, so the request path does a map lookup, not a registration.
+ */
+@ApplicationScoped
+public class Meters {
+
+    /** {@code railyard_requests_total{network,method,outcome}}: client requests (batch entries count one each). */
+    public static final String REQUESTS = "railyard.requests";
+    /** {@code railyard_request_duration_seconds{network,method}}: time to answer one client request. */
+    public static final String REQUEST_DURATION = "railyard.request.duration";
+    /** {@code railyard_upstream_requests_total{network,upstream,outcome}}: calls to upstreams. */
+    public static final String UPSTREAM_REQUESTS = "railyard.upstream.requests";
+    /** {@code railyard_upstream_latency_seconds{network,upstream}}: time of one upstream call. */
+    public static final String UPSTREAM_LATENCY = "railyard.upstream.latency";
+    /** {@code railyard_upstream_up{network,upstream}}: 1 when healthy, 0 when ejected. */
+    public static final String UPSTREAM_UP = "railyard.upstream.up";
+    /** {@code railyard_upstream_head_block{network,upstream}}: last head the upstream reported. */
+    public static final String UPSTREAM_HEAD = "railyard.upstream.head.block";
+    /** {@code railyard_upstream_lag_blocks{network,upstream}}: blocks behind the network head. */
+    public static final String UPSTREAM_LAG = "railyard.upstream.lag.blocks";
+    /** {@code railyard_upstream_in_flight{network,upstream}}: calls under way. */
+    public static final String UPSTREAM_IN_FLIGHT = "railyard.upstream.in.flight";
+    /** {@code railyard_upstream_ejections_total{network,upstream,reason}}. */
+    public static final String UPSTREAM_EJECTIONS = "railyard.upstream.ejections";
+    /** {@code railyard_failovers_total{network}}: tries moved to another upstream. */
+    public static final String FAILOVERS = "railyard.failovers";
+    /** {@code railyard_cache_requests_total{network,result}}: result is hit, miss or coalesced. */
+    public static final String CACHE_REQUESTS = "railyard.cache.requests";
+    /** {@code railyard_cache_bytes}: bytes held by the response cache. */
+    public static final String CACHE_BYTES = "railyard.cache.bytes";
+    /** {@code railyard_cache_evictions_total}: answers evicted to stay within the byte bound. */
+    public static final String CACHE_EVICTIONS = "railyard.cache.evictions";
+    /** {@code railyard_network_finalized_block{network}}: the block the cache counts as final. */
+    public static final String NETWORK_FINALIZED = "railyard.network.finalized.block";
+
+    /** Every name above as Prometheus shows it, for documentation and for checking dashboards against. */
+    public static final List<String> PROMETHEUS_NAMES = List.of(
+            "railyard_requests_total", "railyard_request_duration_seconds", "railyard_upstream_requests_total",
+            "railyard_upstream_latency_seconds", "railyard_upstream_up", "railyard_upstream_head_block",
+            "railyard_upstream_lag_blocks", "railyard_upstream_in_flight", "railyard_upstream_ejections_total",
+            "railyard_failovers_total", "railyard_cache_requests_total", "railyard_cache_bytes",
+            "railyard_cache_evictions_total", "railyard_network_finalized_block");
+
+    /** Buckets from 100 µs to 10 s: loopback cache hits and slow archive calls both resolve. */
+    private static final Duration[] BUCKETS = {
+            Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000), Duration.ofMillis(1),
+            Duration.ofNanos(2_500_000), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+            Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+            Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
+
+    @Inject
+    MeterRegistry registry;
+
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+
+    public void request(String network, String method, String outcome, long nanos) {
+        counter(REQUESTS, "network", network, "method", method, "outcome", outcome).increment();
+        timers.computeIfAbsent(REQUEST_DURATION + '\0' + network + '\0' + method, k -> Timer.builder(REQUEST_DURATION)
+                        .tags("network", network, "method", method)
+                        .serviceLevelObjectives(BUCKETS)
+                        .register(registry))
+                .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void upstreamCall(String network, String upstream, String outcome, long nanos) {
+        counter(UPSTREAM_REQUESTS, "network", network, "upstream", upstream, "outcome", outcome).increment();
+        upstreamTimer(network, upstream).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The upstream's latency timer; it also keeps a rolling p99 for the status page. */
+    public Timer upstreamTimer(String network, String upstream) {
+        return timers.computeIfAbsent(UPSTREAM_LATENCY + '\0' + network + '\0' + upstream, k -> Timer.builder(UPSTREAM_LATENCY)
+                .tags("network", network, "upstream", upstream)
+                .serviceLevelObjectives(BUCKETS)
+                .publishPercentiles(0.99)
+                .percentilePrecision(2)
+                .register(registry));
+    }
+
+    public void ejection(String network, String upstream, String reason) {
+        counter(UPSTREAM_EJECTIONS, "network", network, "upstream", upstream, "reason", reason).increment();
+    }
+
+    public void failover(String network) {
+        counter(FAILOVERS, "network", network).increment();
+    }
+
+    public void cache(String network, String result) {
+        counter(CACHE_REQUESTS, "network", network, "result", result).increment();
+    }
+
+    public <T> void upstreamGauges(String network, String upstream, T state, ToDoubleFunction<T> up, ToDoubleFunction<T> head,
+                                   ToDoubleFunction<T> lag, ToDoubleFunction<T> inFlight) {
+        Gauge.builder(UPSTREAM_UP, state, up).tags("network", network, "upstream", upstream).register(registry);
+        Gauge.builder(UPSTREAM_HEAD, state, head).tags("network", network, "upstream", upstream).register(registry);
+        Gauge.builder(UPSTREAM_LAG, state, lag).tags("network", network, "upstream", upstream).register(registry);
+        Gauge.builder(UPSTREAM_IN_FLIGHT, state, inFlight).tags("network", network, "upstream", upstream).register(registry);
+    }
+
+    public <T> void networkGauge(String network, T state, ToDoubleFunction<T> finalized) {
+        Gauge.builder(NETWORK_FINALIZED, state, finalized).tags("network", network).register(registry);
+    }
+
+    public void cacheGauges(Supplier<Number> bytes, Supplier<Number> evictions) {
+        Gauge.builder(CACHE_BYTES, bytes).register(registry);
+        FunctionCounter.builder(CACHE_EVICTIONS, evictions, s -> s.get().doubleValue()).register(registry);
+    }
+
+    /** Pre-registers zero-valued series so dashboards show them before the first event. */
+    public void declareNetwork(String network) {
+        counter(FAILOVERS, "network", network);
+        counter(CACHE_REQUESTS, "network", network, "result", "hit");
+        counter(CACHE_REQUESTS, "network", network, "result", "miss");
+    }
+
+    private Counter counter(String name, String... tags) {
+        StringBuilder key = new StringBuilder(name);
+        for (String t : tags) {
+            key.append('\0').append(t);
+        }
+        return counters.computeIfAbsent(key.toString(), k -> Counter.builder(name).tags(tags).register(registry));
+    }
+}

@@ -1,0 +1,32 @@
+package io.railyard.testing;
+
+import static io.restassured.RestAssured.given;
+
+/** Reads one series from {@code /q/metrics}. */
+public final class Metrics {
+
+    private Metrics() {
+    }
+
+    public static String scrape() {
+        return given().get("/q/metrics").asString();
+    }
+
+    /**
+     * @param series the name with its labels as Prometheus prints them, e.g.
+     *               {@code railyard_failovers_total{network="testnet"}}
+     * @return its value, 0 when absent
+     */
+    public static double value(String scrape, String series) {
+        for (String line : scrape.split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return Double.parseDouble(line.substring(series.length() + 1).trim());
+            }
+        }
+        return 0;
+    }
+
+    public static double value(String series) {
+        return value(scrape(), series);
+    }
+}
