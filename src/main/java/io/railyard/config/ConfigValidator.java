@@ -70,7 +70,58 @@ public final class ConfigValidator {
                 }
             }
         });
+        validateClients(config, errors);
         return errors;
+    }
+
+    private static void validateClients(RailyardConfig config, List<String> errors) {
+        config.apiKeys().forEach((name, k) -> {
+            String key = "railyard.api-keys." + name;
+            if (k.key().isPresent() == k.keySha256().isPresent()) {
+                errors.add(key + ": set exactly one of key or key-sha256");
+            }
+            k.keySha256().ifPresent(h -> {
+                if (!h.matches("[0-9a-fA-F]{64}")) {
+                    errors.add(key + ".key-sha256: not a hex SHA-256 (64 hex digits)");
+                }
+            });
+            if (k.rate() < 0) {
+                errors.add(key + ".rate: must not be negative (was " + k.rate() + ")");
+            }
+            k.burst().ifPresent(b -> {
+                if (b < 1) {
+                    errors.add(key + ".burst: must be at least 1 (was " + b + ")");
+                }
+            });
+            k.networks().ifPresent(list -> list.forEach(n -> {
+                if (!config.networks().containsKey(n)) {
+                    errors.add(key + ".networks: '" + n + "' is not a configured network");
+                }
+            }));
+        });
+        RailyardConfig.RateLimitConfig rl = config.rateLimit();
+        if (!List.of("memory", "redis").contains(rl.backend())) {
+            errors.add("railyard.rate-limit.backend: unknown backend '" + rl.backend() + "' (use memory or redis)");
+        }
+        if (!List.of("fail-open", "fail-closed").contains(rl.redisFailureMode())) {
+            errors.add("railyard.rate-limit.redis-failure-mode: unknown mode '" + rl.redisFailureMode() + "' (use fail-open or fail-closed)");
+        }
+        if (!rl.redisUrl().startsWith("redis://") && !rl.redisUrl().startsWith("rediss://") && !rl.redisUrl().startsWith("unix://")) {
+            errors.add("railyard.rate-limit.redis-url: not a redis:// or rediss:// URL ('" + rl.redisUrl() + "')");
+        }
+        if (rl.perIp().rate() < 0) {
+            errors.add("railyard.rate-limit.per-ip.rate: must not be negative (was " + rl.perIp().rate() + ")");
+        }
+        rl.perIp().burst().ifPresent(b -> {
+            if (b < 1) {
+                errors.add("railyard.rate-limit.per-ip.burst: must be at least 1 (was " + b + ")");
+            }
+        });
+        rl.methodCosts().forEach((method, cost) -> {
+            if (cost < 1) {
+                errors.add("railyard.rate-limit.method-costs." + method + ": must be at least 1 (was " + cost + ")");
+            }
+        });
     }
 
     private static void validateNetwork(String key, String name, RailyardConfig.NetworkConfig network, List<String> errors) {

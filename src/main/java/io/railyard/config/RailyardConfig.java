@@ -40,6 +40,69 @@ public interface RailyardConfig {
     /** The local devnet that dev mode starts when no network is configured. */
     DevnetConfig devnet();
 
+    /** API keys by name: each client (dApp) its own secret, quota, networks and methods. */
+    Map<String, ApiKeyConfig> apiKeys();
+
+    /** Rate limiting of clients. */
+    RateLimitConfig rateLimit();
+
+    interface ApiKeyConfig {
+        /** The secret itself; prefer {@code key-sha256} so configuration never holds plain keys. */
+        Optional<String> key();
+
+        /** Hex SHA-256 of the secret. */
+        Optional<String> keySha256();
+
+        /** Requests per second (cost units); 0 = unlimited. */
+        @WithDefault("0")
+        double rate();
+
+        /** Most cost units spent at once after a quiet period; defaults to twice the rate. */
+        Optional<Double> burst();
+
+        /** Networks this key may use; all when absent. */
+        Optional<List<String>> networks();
+
+        /** Methods (or prefixes ending in {@code _} or {@code *}) this key may call; when set, nothing else. */
+        Optional<List<String>> allowMethods();
+
+        /** Methods (or prefixes) this key may not call, on top of the network's rules. */
+        Optional<List<String>> denyMethods();
+    }
+
+    interface RateLimitConfig {
+        /** Where buckets live: {@code memory} (this replica) or {@code redis} (shared by every replica). */
+        @WithDefault("memory")
+        String backend();
+
+        /** Limit for clients without an API key, per client address. */
+        PerIpConfig perIp();
+
+        /** Redis address for the shared backend, e.g. {@code redis://redis:6379}. */
+        @WithDefault("redis://127.0.0.1:6379")
+        String redisUrl();
+
+        /** What to do while Redis cannot be reached: {@code fail-open} (admit) or {@code fail-closed} (refuse). */
+        @WithDefault("fail-open")
+        String redisFailureMode();
+
+        /** Time a Redis check may take before the failure mode applies. */
+        @WithDefault("100ms")
+        Duration redisTimeout();
+
+        /** Cost of methods in rate-limit units (default 1; built-in costs for heavy methods, see README). */
+        Map<String, Integer> methodCosts();
+    }
+
+    interface PerIpConfig {
+        /** Requests per second (cost units) per client address; 0 = unlimited. */
+        @WithDefault("0")
+        double rate();
+
+        /** Burst per client address; defaults to twice the rate. */
+        Optional<Double> burst();
+    }
+
     interface NetworkConfig {
         /** Chain id every upstream must report through {@code eth_chainId}; an upstream on another chain is never used. */
         long chainId();
@@ -58,6 +121,16 @@ public interface RailyardConfig {
 
         /** The nodes of this network, by name. */
         Map<String, UpstreamConfig> upstreams();
+
+        /** Refuse clients without an API key (401). */
+        @WithDefault("false")
+        boolean requireApiKey();
+
+        /** Methods (or prefixes) refused on this network; replaces the built-in list (admin_, debug_, personal_...). */
+        Optional<List<String>> denyMethods();
+
+        /** Methods (or prefixes) that are allowed even though the deny list names them. */
+        Optional<List<String>> allowMethods();
     }
 
     interface UpstreamConfig {

@@ -35,6 +35,32 @@ public final class MethodCatalog {
     public static final List<String> DEFAULT_DENIED_METHODS = List.of("eth_sendTransaction", "eth_sign",
             "eth_signTransaction", "eth_signTypedData", "eth_signTypedData_v3", "eth_signTypedData_v4");
 
+    /**
+     * Rate-limit cost of methods that make a node work much harder than a lookup (scans, EVM execution, proofs,
+     * traces); everything else costs 1. Prefix entries end in {@code _}.
+     */
+    public static final Map<String, Integer> DEFAULT_COSTS = Map.ofEntries(
+            Map.entry("eth_getLogs", 10), Map.entry("eth_getFilterLogs", 10), Map.entry("eth_newFilter", 2),
+            Map.entry("eth_call", 2), Map.entry("eth_estimateGas", 2), Map.entry("eth_createAccessList", 2),
+            Map.entry("eth_simulateV1", 5), Map.entry("eth_getProof", 5), Map.entry("eth_getBlockReceipts", 5),
+            Map.entry("eth_feeHistory", 2), Map.entry("debug_", 20), Map.entry("trace_", 20));
+
+    /** The built-in cost of a method: an exact entry, else a prefix entry, else 1. */
+    public static int defaultCost(String method) {
+        Integer exact = DEFAULT_COSTS.get(method);
+        if (exact != null) {
+            return exact;
+        }
+        int underscore = method.indexOf('_');
+        if (underscore > 0) {
+            Integer prefix = DEFAULT_COSTS.get(method.substring(0, underscore + 1));
+            if (prefix != null) {
+                return prefix;
+            }
+        }
+        return 1;
+    }
+
     private static final Map<String, MethodSpec> SPECS = table(
             // Fixed for the life of the network.
             m("eth_chainId", CHAIN_CONSTANT, -1),

@@ -1,6 +1,7 @@
 package io.railyard.gateway;
 
 import io.railyard.jsonrpc.RpcRequest;
+import io.railyard.ratelimit.ClientIdentity;
 import io.railyard.upstream.CallScope;
 import io.railyard.upstream.UpstreamPool;
 
@@ -9,11 +10,16 @@ import io.railyard.upstream.UpstreamPool;
  *
  * @param pool           the network it is for
  * @param request        the request as the client sent it
- * @param clientKey      who asks (the client address), for ip-hash routing
+ * @param client         who asks (address and API key); ip-hash routes on the address
  * @param deadlineNanos  {@link System#nanoTime()} by which the client must have its answer
  * @param scope          cancels upstream calls when the client hangs up
  */
-public record RpcCall(UpstreamPool pool, RpcRequest request, String clientKey, long deadlineNanos, CallScope scope) {
+public record RpcCall(UpstreamPool pool, RpcRequest request, ClientIdentity client, long deadlineNanos, CallScope scope) {
+
+    /** What ip-hash hashes: the client's address. */
+    public String clientKey() {
+        return client.address();
+    }
 
     public long remainingMillis() {
         return Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000);
@@ -21,7 +27,7 @@ public record RpcCall(UpstreamPool pool, RpcRequest request, String clientKey, l
 
     /** The same call, no longer cancelled by its client (for work that serves others too). */
     public RpcCall detached() {
-        return new RpcCall(pool, request, clientKey, deadlineNanos, CallScope.detached());
+        return new RpcCall(pool, request, client, deadlineNanos, CallScope.detached());
     }
 
     public String network() {

@@ -10,6 +10,11 @@ import io.railyard.evm.MethodSpec;
 import io.railyard.jsonrpc.RpcCodec;
 import io.railyard.jsonrpc.RpcErrorCode;
 import io.railyard.metrics.Meters;
+import io.railyard.ratelimit.ApiKey;
+import io.railyard.ratelimit.ClientIdentity;
+import io.railyard.ratelimit.ClientPolicy;
+import io.railyard.ratelimit.Decision;
+import io.railyard.ratelimit.Limit;
 import io.railyard.jsonrpc.RpcItem;
 import io.railyard.upstream.CallScope;
 import io.railyard.upstream.UpstreamPool;
@@ -23,6 +28,7 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Turns one client body into its answer: decodes it, runs every request through the pipeline (method policy →
@@ -41,6 +47,9 @@ public class RpcGateway {
     Meters meters;
 
     @Inject
+    ClientPolicy policy;
+
+    @Inject
     Clock clock;
 
     private RpcCodec codec;
@@ -55,7 +64,7 @@ public class RpcGateway {
         requestTimeoutNanos = config.forward().requestTimeout().toNanos();
         MeteredStats stats = new MeteredStats(meters, clock);
         List<RpcInterceptor> stages = new ArrayList<>();
-        stages.add(new MethodPolicy());
+        stages.add(new MethodPolicy(policy));
         if (config.cache().enabled()) {
             cache = new ResponseCache(config.cache().maxBytes(), config.cache().expireAfterWrite(), Ticker.systemTicker());
             stages.add(new CacheInterceptor(cache, stats));
@@ -70,8 +79,94 @@ public class RpcGateway {
         return cache;
     }
 
-    public Future<GatewayReply> handle(UpstreamPool pool, byte[] body, String clientKey, CallScope scope) {
+    /**
+     * Answers one client body.
+     *
+     * @param address      the client's address
+     * @param presentedKey the API key from the path or the X-Api-Key header, or null
+     */
+    public Future<GatewayReply> handle(UpstreamPool pool, byte[] body, String address, String presentedKey, CallScope scope) {
+        String network = pool.network();
+        ApiKey key = null;
+        if (presentedKey != null && !presentedKey.isEmpty()) {
+            key = policy.key(presentedKey);
+            if (key == null) {
+                return unauthorized(network, "Unauthorized: unknown API key");
+            }
+            if (!key.mayUse(network)) {
+                return unauthorized(network, "Unauthorized: API key '" + key.name() + "' may not use network " + network);
+            }
+        } else if (policy.requiresKey(network)) {
+            return unauthorized(network, "Unauthorized: network " + network + " requires an API key (POST /" + network
+                    + "/<key> or an X-Api-Key header)");
+        }
+        ClientIdentity client = new ClientIdentity(address, key);
         RpcBody decoded = codec.decode(body);
+        return policy.admit(client, network, cost(decoded)).compose(decision -> decision.allowed()
+                ? answer(pool, decoded, client, scope)
+                : Future.succeededFuture(limited(decoded, client, decision)));
+    }
+
+    private Future<GatewayReply> unauthorized(String network, String message) {
+        RpcAnswer error = RpcAnswer.error(RpcErrorCode.UNAUTHORIZED, message);
+        meters.request(network, MethodSpec.OTHER, outcome(error), 0);
+        return Future.succeededFuture(new GatewayReply(401, error.toBuffer(RpcAnswer.NULL)));
+    }
+
+    /** A batch costs the sum of its entries; anything unreadable costs 1, so garbage floods are limited too. */
+    private int cost(RpcBody decoded) {
+        if (decoded instanceof RpcBody.Batch batch) {
+            int total = 0;
+            for (RpcItem item : batch.items()) {
+                total += item instanceof RpcItem.Valid v ? policy.cost(v.request().method()) : 1;
+            }
+            return total;
+        }
+        if (decoded instanceof RpcBody.Single single && single.item() instanceof RpcItem.Valid v) {
+            return policy.cost(v.request().method());
+        }
+        return 1;
+    }
+
+    private GatewayReply limited(RpcBody decoded, ClientIdentity client, Decision decision) {
+        Limit limit = policy.limitOf(client);
+        RpcErrorCode code = decision.backendDown() ? RpcErrorCode.RESOURCE_UNAVAILABLE : RpcErrorCode.LIMIT_EXCEEDED;
+        RpcAnswer error = RpcAnswer.error(code, decision.backendDown()
+                ? "rate limiting is unavailable and set to fail closed; retry later"
+                : "Limit exceeded: " + (client.key() != null ? "API key '" + client.key().name() + "'" : "client " + client.address())
+                + " is over " + format(limit.rate()) + " requests/s (burst " + format(limit.burst()) + "); retry in "
+                + decision.retryAfterSeconds() + " s");
+        String policyName = client.key() != null ? "key" : "ip";
+        Map<String, String> headers = Map.of(
+                "Retry-After", Long.toString(decision.retryAfterSeconds()),
+                "RateLimit-Policy", "\"" + policyName + "\";q=" + (long) limit.burst() + ";w=" + limit.windowSeconds(),
+                "RateLimit", "\"" + policyName + "\";r=0;t=" + decision.retryAfterSeconds());
+        Buffer out;
+        if (decoded instanceof RpcBody.Batch batch) {
+            out = Buffer.buffer().appendByte((byte) '[');
+            boolean first = true;
+            for (RpcItem item : batch.items()) {
+                if (item instanceof RpcItem.Valid v && v.request().isNotification()) {
+                    continue;
+                }
+                if (!first) {
+                    out.appendByte((byte) ',');
+                }
+                first = false;
+                error.writeTo(out, item.replyId());
+            }
+            out.appendByte((byte) ']');
+        } else {
+            out = error.toBuffer(decoded instanceof RpcBody.Single single ? single.item().replyId() : RpcAnswer.NULL);
+        }
+        return new GatewayReply(code.httpStatus(), out, headers);
+    }
+
+    private static String format(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+
+    private Future<GatewayReply> answer(UpstreamPool pool, RpcBody decoded, ClientIdentity client, CallScope scope) {
         long deadline = System.nanoTime() + requestTimeoutNanos;
         if (decoded instanceof RpcBody.Failed failed) {
             RpcAnswer error = RpcAnswer.error(failed.code(), failed.message());
@@ -79,14 +174,14 @@ public class RpcGateway {
             return Future.succeededFuture(new GatewayReply(failed.code().httpStatus(), error.toBuffer(RpcAnswer.NULL)));
         }
         if (decoded instanceof RpcBody.Single single) {
-            return answer(pool, single.item(), clientKey, deadline, scope).map(answer -> answer == null
+            return answer(pool, single.item(), client, deadline, scope).map(answer -> answer == null
                     ? new GatewayReply(204, null)
                     : new GatewayReply(answer.httpStatus(), answer.toBuffer(single.item().replyId())));
         }
         List<RpcItem> items = ((RpcBody.Batch) decoded).items();
         List<Future<RpcAnswer>> answers = new ArrayList<>(items.size());
         for (RpcItem item : items) {
-            answers.add(answer(pool, item, clientKey, deadline, scope));
+            answers.add(answer(pool, item, client, deadline, scope));
         }
         return Future.join(answers).map(done -> {
             Buffer out = Buffer.buffer(256 * items.size());
@@ -111,7 +206,7 @@ public class RpcGateway {
     }
 
     /** The answer to one entry; null for a notification (it is still forwarded, its answer dropped). */
-    private Future<RpcAnswer> answer(UpstreamPool pool, RpcItem item, String clientKey, long deadline, CallScope scope) {
+    private Future<RpcAnswer> answer(UpstreamPool pool, RpcItem item, ClientIdentity client, long deadline, CallScope scope) {
         if (item instanceof RpcItem.Invalid invalid) {
             RpcAnswer error = RpcAnswer.error(invalid.code(), invalid.message());
             meters.request(pool.network(), MethodSpec.OTHER, outcome(error), 0);
@@ -119,12 +214,12 @@ public class RpcGateway {
         }
         RpcItem.Valid valid = (RpcItem.Valid) item;
         if (valid.request().isNotification()) {
-            pipeline.run(new RpcCall(pool, valid.request(), clientKey, deadline, CallScope.detached()));
+            pipeline.run(new RpcCall(pool, valid.request(), client, deadline, CallScope.detached()));
             return Future.succeededFuture(null);
         }
         long started = System.nanoTime();
         String method = MethodCatalog.spec(valid.request().method()).metricTag();
-        return pipeline.run(new RpcCall(pool, valid.request(), clientKey, deadline, scope))
+        return pipeline.run(new RpcCall(pool, valid.request(), client, deadline, scope))
                 .recover(e -> Future.succeededFuture(RpcAnswer.error(RpcErrorCode.INTERNAL_ERROR,
                         "internal error: " + e.getClass().getSimpleName())))
                 .onSuccess(answer -> meters.request(pool.network(), method, outcome(answer), System.nanoTime() - started));

@@ -62,12 +62,17 @@ public class RpcRoutes {
         HttpServerResponse response = ctx.response();
         response.closeHandler(v -> scope.cancel());
         byte[] body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
-        gateway.handle(pool, body, client, scope).onComplete(done -> {
+        String apiKey = ctx.pathParam("apiKey");
+        if (apiKey == null) {
+            apiKey = ctx.request().getHeader("X-Api-Key");
+        }
+        gateway.handle(pool, body, client, apiKey, scope).onComplete(done -> {
             if (response.closed() || response.ended()) {
                 return;
             }
             if (done.succeeded()) {
                 GatewayReply reply = done.result();
+                reply.headers().forEach(response::putHeader);
                 if (reply.body() == null) {
                     response.setStatusCode(reply.status()).end();
                 } else {

@@ -53,13 +53,19 @@ public class Meters {
     /** {@code railyard_network_finalized_block{network}}: the block the cache counts as final. */
     public static final String NETWORK_FINALIZED = "railyard.network.finalized.block";
 
+    /** {@code railyard_rate_limited_total{network,reason}}: requests refused for quota (reason key, ip, backend_down). */
+    public static final String RATE_LIMITED = "railyard.rate.limited";
+    /** {@code railyard_rate_limit_backend_up}: 1 while the rate-limit backend (Redis) answers. */
+    public static final String RATE_LIMIT_BACKEND_UP = "railyard.rate.limit.backend.up";
+
     /** Every name above as Prometheus shows it, for documentation and for checking dashboards against. */
     public static final List<String> PROMETHEUS_NAMES = List.of(
             "railyard_requests_total", "railyard_request_duration_seconds", "railyard_upstream_requests_total",
             "railyard_upstream_latency_seconds", "railyard_upstream_up", "railyard_upstream_head_block",
             "railyard_upstream_lag_blocks", "railyard_upstream_in_flight", "railyard_upstream_ejections_total",
             "railyard_failovers_total", "railyard_cache_requests_total", "railyard_cache_bytes",
-            "railyard_cache_evictions_total", "railyard_network_finalized_block");
+            "railyard_cache_evictions_total", "railyard_network_finalized_block", "railyard_rate_limited_total",
+            "railyard_rate_limit_backend_up");
 
     /** Buckets from 100 µs to 10 s: loopback cache hits and slow archive calls both resolve. */
     private static final Duration[] BUCKETS = {
@@ -106,6 +112,14 @@ public class Meters {
         counter(FAILOVERS, "network", network).increment();
     }
 
+    public void rateLimited(String network, String reason) {
+        counter(RATE_LIMITED, "network", network, "reason", reason).increment();
+    }
+
+    public <T> void rateLimitBackend(T limiter, ToDoubleFunction<T> up) {
+        Gauge.builder(RATE_LIMIT_BACKEND_UP, limiter, up).register(registry);
+    }
+
     public void cache(String network, String result) {
         counter(CACHE_REQUESTS, "network", network, "result", result).increment();
     }
@@ -130,6 +144,7 @@ public class Meters {
     /** Pre-registers zero-valued series so dashboards show them before the first event. */
     public void declareNetwork(String network) {
         counter(FAILOVERS, "network", network);
+        counter(RATE_LIMITED, "network", network, "reason", "ip");
         counter(CACHE_REQUESTS, "network", network, "result", "hit");
         counter(CACHE_REQUESTS, "network", network, "result", "miss");
     }

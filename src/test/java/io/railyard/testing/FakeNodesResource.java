@@ -9,8 +9,8 @@ import java.util.Map;
 
 /**
  * Starts fake upstreams on free loopback ports and points one network ({@code testnet}, chain id 1) at them.
- * Init args: {@code count} (default 3), {@code routing} (default round-robin), and any {@code railyard.*} key,
- * passed on as configuration.
+ * Init args: {@code count} (default 3), {@code routing} (default round-robin), {@code mirror-networks} (more
+ * network names over the same fakes, comma-separated), and any {@code railyard.*} key, passed on as configuration.
  */
 public class FakeNodesResource implements QuarkusTestResourceLifecycleManager {
 
@@ -35,6 +35,18 @@ public class FakeNodesResource implements QuarkusTestResourceLifecycleManager {
             FakeUpstream fake = FakeUpstream.start();
             nodes.add(fake);
             config.put(prefix + ".upstreams.node-" + i + ".url", fake.url());
+        }
+        for (String mirror : args.getOrDefault("mirror-networks", "").split(",")) {
+            if (mirror.isBlank()) {
+                continue;
+            }
+            config.put("railyard.networks." + mirror + ".chain-id", "1");
+            for (int i = 0; i < count; i++) {
+                config.put("railyard.networks." + mirror + ".upstreams.node-" + i + ".url", nodes.get(i).url());
+            }
+        }
+        if (!args.getOrDefault("mirror-networks", "").isBlank()) {
+            config.put("railyard.default-network", NETWORK);
         }
         config.put("railyard.health.interval", "250ms");
         config.put("railyard.forward.try-timeout", "1500ms");

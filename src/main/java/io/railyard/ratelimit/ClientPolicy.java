@@ -1,0 +1,125 @@
+package io.railyard.ratelimit;
+
+import io.railyard.config.RailyardConfig;
+import io.railyard.evm.MethodCatalog;
+import io.railyard.metrics.Meters;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What each client may do: which API keys exist, which methods each network and key refuses, what methods cost,
+ * and whether a client has quota left (locally or in Redis).
+ */
+@ApplicationScoped
+public class ClientPolicy {
+
+    @Inject
+    RailyardConfig config;
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    Meters meters;
+
+    private final ApiKeys keys = new ApiKeys();
+    private final Map<String, MethodRules> networkRules = new HashMap<>();
+    private final Map<String, Integer> costs = new HashMap<>();
+    private RateLimiter limiter;
+    private Limit perIp;
+    private String backend;
+
+    @PostConstruct
+    void init() {
+        config.apiKeys().forEach((name, k) -> {
+            String hash = k.keySha256().orElseGet(() -> k.key().map(ApiKeys::sha256Hex).orElse(null));
+            if (hash != null) {
+                keys.add(hash, new ApiKey(name, Limit.of(k.rate(), k.burst().orElse(null)),
+                        k.networks().map(HashSet::new).orElse(null),
+                        MethodRules.key(k.allowMethods().orElse(null), k.denyMethods().orElse(null))));
+            }
+        });
+        config.networks().forEach((name, n) -> networkRules.put(name,
+                MethodRules.network(n.denyMethods().orElse(defaultDenied()), n.allowMethods().orElse(List.of()))));
+        costs.putAll(config.rateLimit().methodCosts());
+        RailyardConfig.RateLimitConfig rl = config.rateLimit();
+        perIp = Limit.of(rl.perIp().rate(), rl.perIp().burst().orElse(null));
+        backend = rl.backend();
+        limiter = "redis".equals(backend)
+                ? new RedisRateLimiter(vertx, rl.redisUrl(), "fail-open".equals(rl.redisFailureMode()), rl.redisTimeout().toMillis(), "railyard:rl:")
+                : new LocalRateLimiter(System::nanoTime);
+        meters.rateLimitBackend(limiter, l -> l.available() ? 1 : 0);
+    }
+
+    @PreDestroy
+    void close() {
+        limiter.close();
+    }
+
+    private static List<String> defaultDenied() {
+        List<String> denied = new ArrayList<>(MethodCatalog.DEFAULT_DENIED_PREFIXES);
+        denied.addAll(MethodCatalog.DEFAULT_DENIED_METHODS);
+        return denied;
+    }
+
+    /** The key whose secret this is, or null. */
+    public ApiKey key(String secret) {
+        return keys.find(secret);
+    }
+
+    public boolean requiresKey(String network) {
+        RailyardConfig.NetworkConfig n = config.networks().get(network);
+        return n != null && n.requireApiKey();
+    }
+
+    /** Whether the network or the client's key refuses the method. */
+    public boolean refuses(String network, ClientIdentity client, String method) {
+        MethodRules rules = networkRules.get(network);
+        if (rules == null) {
+            rules = MethodRules.network(defaultDenied(), List.of());
+            networkRules.putIfAbsent(network, rules);
+        }
+        return rules.refuses(method) || (client.key() != null && client.key().rules().refuses(method));
+    }
+
+    public int cost(String method) {
+        Integer configured = costs.get(method);
+        return configured != null ? configured : MethodCatalog.defaultCost(method);
+    }
+
+    /** The limit that applies to this client. */
+    public Limit limitOf(ClientIdentity client) {
+        return client.key() != null ? client.key().limit() : perIp;
+    }
+
+    /** Spends {@code cost} of the client's quota, or says how long to wait. */
+    public Future<Decision> admit(ClientIdentity client, String network, int cost) {
+        Limit limit = limitOf(client);
+        if (limit.unlimited()) {
+            return Future.succeededFuture(Decision.allow(Long.MAX_VALUE));
+        }
+        return limiter.acquire(client.bucket(), limit, cost).onSuccess(d -> {
+            if (!d.allowed()) {
+                meters.rateLimited(network, d.backendDown() ? "backend_down" : client.key() != null ? "key" : "ip");
+            }
+        });
+    }
+
+    public String backend() {
+        return backend;
+    }
+
+    public boolean backendAvailable() {
+        return limiter.available();
+    }
+}
