@@ -32,7 +32,7 @@ public final class CanonicalJson {
             }
             StringBuilder out = new StringBuilder(json.length);
             write(p, out);
-            return out.toString();
+            return p.nextToken() == null ? out.toString() : null;
         } catch (IOException e) {
             return null;
         }

@@ -49,7 +49,10 @@ final class CacheInterceptor implements RpcInterceptor {
         stats.miss(call.network());
         // The call serves every client waiting on this key, so one client hanging up must not cancel it.
         next.proceed(call.detached()).onComplete(done -> {
-            if (done.succeeded() && CacheRules.shouldStore(call.request(), done.result(), call.pool().finalized())) {
+            // Judge the answer against what was final when it was asked for: finality may have moved past a block
+            // the node answered about before a reorg replaced it.
+            long finalizedThen = Math.min(finalized, call.pool().finalized());
+            if (done.succeeded() && CacheRules.shouldStore(call.request(), done.result(), finalizedThen)) {
                 cache.put(key, done.result());
             }
             inFlight.remove(key, promise.future());

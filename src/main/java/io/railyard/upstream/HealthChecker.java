@@ -150,7 +150,13 @@ public class HealthChecker {
         }
         c.failures = 0;
         u.head(r.head());
-        u.finalized(r.finalized() >= 0 ? r.finalized() : Math.max(-1, r.head() - pool.finalityDepth()));
+        if (r.finalized() >= 0) {
+            u.finalized(r.finalized());
+        } else if (r.finalized() == ProbeResult.UNSUPPORTED) {
+            u.finalized(Math.max(-1, r.head() - pool.finalityDepth()));
+        }
+        // UNKNOWN (the finalized probe failed): keep the last known value; guessing from the head could call an
+        // unfinalized block final while finality stalls.
         HealthPolicy.Unfit unfit = policy.unfit(r, pool.chainId(), best);
         if (unfit != null) {
             c.successes = 0;
@@ -185,10 +191,13 @@ public class HealthChecker {
 
     private static long networkFinalized(UpstreamPool pool) {
         // The lowest finalized block among healthy upstreams: never call a block final that some node serving
-        // traffic does not.
+        // traffic does not. A healthy node whose finalized block is not known yet makes it unknown.
         long min = Long.MAX_VALUE;
         for (Upstream u : pool.upstreams()) {
-            if (u.isHealthy() && u.finalized() >= 0) {
+            if (u.isHealthy()) {
+                if (u.finalized() < 0) {
+                    return -1;
+                }
                 min = Math.min(min, u.finalized());
             }
         }
@@ -224,14 +233,17 @@ public class HealthChecker {
     }
 
     private static long finalizedNumber(Future<RpcAnswer> answer) {
-        if (answer.failed() || answer.result().isError() || answer.result().isNullResult()) {
-            return -1;
+        if (answer.failed()) {
+            return ProbeResult.UNKNOWN;
+        }
+        if (answer.result().isError() || answer.result().isNullResult()) {
+            return ProbeResult.UNSUPPORTED;
         }
         Object block = Json.decodeValue(text(answer.result().result()));
         if (block instanceof JsonObject o && o.getValue("number") instanceof String n) {
             return parseQuantity(n);
         }
-        return -1;
+        return ProbeResult.UNSUPPORTED;
     }
 
     private static long quantity(RpcAnswer answer, String method) {
