@@ -161,6 +161,14 @@ public interface RailyardConfig {
         /** Longest method name accepted. */
         @WithDefault("256")
         int maxMethodLength();
+
+        /** Client requests served at once; more are shed at once with 503 rather than queued. */
+        @WithDefault("10000")
+        int maxInFlight();
+
+        /** Time a client may take to send its request body (slow senders are cut off with 408). */
+        @WithDefault("10s")
+        Duration bodyReadTimeout();
     }
 
     interface ForwardConfig {

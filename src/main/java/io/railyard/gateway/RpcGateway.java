@@ -239,7 +239,7 @@ public class RpcGateway {
             case METHOD_DENIED -> "denied";
             case UNAUTHORIZED -> "unauthorized";
             case LIMIT_EXCEEDED -> "limited";
-            case RESOURCE_UNAVAILABLE -> "unavailable";
+            case RESOURCE_UNAVAILABLE, OVERLOADED -> "unavailable";
             default -> "error";
         };
     }

@@ -7,6 +7,7 @@ import io.railyard.ratelimit.ClientAddress;
 import io.railyard.upstream.CallScope;
 import io.railyard.upstream.UpstreamPool;
 import io.railyard.upstream.UpstreamPools;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -18,6 +19,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** The JSON-RPC endpoints: {@code POST /}, {@code POST /{network}}, {@code POST /{network}/{apiKey}}. */
 @ApplicationScoped
@@ -34,19 +36,60 @@ public class RpcRoutes {
     @Inject
     RailyardConfig config;
 
+    @Inject
+    Vertx vertx;
+
     private ClientAddress clientAddress;
     private int maxBodyBytes;
+    private int maxInFlight;
+    private long bodyReadTimeoutMs;
+    private final AtomicInteger inFlight = new AtomicInteger();
 
     void routes(@Observes Router router) {
         clientAddress = new ClientAddress(config.trustedProxies().orElse(List.of()));
         maxBodyBytes = config.limits().maxBodyBytes();
+        maxInFlight = config.limits().maxInFlight();
+        bodyReadTimeoutMs = config.limits().bodyReadTimeout().toMillis();
         BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes).setHandleFileUploads(false);
         for (String path : List.of("/", "/:network", "/:network/:apiKey")) {
-            router.post(path).handler(body).handler(this::handle).failureHandler(this::failure);
+            router.post(path).handler(this::admit).handler(body).handler(this::handle).failureHandler(this::failure);
         }
     }
 
+    /**
+     * Sheds load above {@code max-in-flight} before reading the body, and gives a slow sender
+     * {@code body-read-timeout} to finish its body.
+     */
+    private void admit(RoutingContext ctx) {
+        if (inFlight.incrementAndGet() > maxInFlight) {
+            inFlight.decrementAndGet();
+            RpcAnswer error = RpcAnswer.error(RpcErrorCode.OVERLOADED, "Gateway overloaded: more than " + maxInFlight
+                    + " requests in flight (railyard.limits.max-in-flight); retry shortly");
+            ctx.response().putHeader("Retry-After", "1").putHeader(HttpHeaders.CONNECTION, "close");
+            reply(ctx.response(), 503, error.toBuffer(RpcAnswer.NULL));
+            return;
+        }
+        ctx.addEndHandler(v -> inFlight.decrementAndGet());
+        long timer = vertx.setTimer(bodyReadTimeoutMs, t -> {
+            if (!ctx.response().ended() && !ctx.response().closed()) {
+                RpcAnswer error = RpcAnswer.error(RpcErrorCode.BODY_TIMEOUT, "Request body not received within "
+                        + bodyReadTimeoutMs + " ms (railyard.limits.body-read-timeout)");
+                ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+                reply(ctx.response(), 408, error.toBuffer(RpcAnswer.NULL));
+                ctx.request().connection().close();
+            }
+        });
+        ctx.put(BODY_TIMER, timer);
+        ctx.next();
+    }
+
+    private static final String BODY_TIMER = "railyard.bodyTimer";
+
     private void handle(RoutingContext ctx) {
+        Long timer = ctx.get(BODY_TIMER);
+        if (timer != null) {
+            vertx.cancelTimer(timer);
+        }
         String network = ctx.pathParam("network");
         UpstreamPool pool = network == null ? pools.defaultPool() : pools.pool(network);
         if (pool == null) {
@@ -85,6 +128,10 @@ public class RpcRoutes {
     }
 
     private void failure(RoutingContext ctx) {
+        Long timer = ctx.get(BODY_TIMER);
+        if (timer != null) {
+            vertx.cancelTimer(timer);
+        }
         if (ctx.response().ended() || ctx.response().closed()) {
             return;
         }

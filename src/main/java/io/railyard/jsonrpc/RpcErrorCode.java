@@ -16,6 +16,8 @@ public enum RpcErrorCode {
     UNAUTHORIZED(-32001, 401, "Unauthorized"),
     LIMIT_EXCEEDED(-32005, 429, "Limit exceeded"),
     RESOURCE_UNAVAILABLE(-32002, 503, "Resource unavailable"),
+    OVERLOADED(-32002, 503, "Gateway overloaded"),
+    BODY_TIMEOUT(-32600, 408, "Request body not received in time"),
     INTERNAL_ERROR(-32603, 500, "Internal error");
 
     private final int code;
