@@ -73,6 +73,9 @@ public final class ConfigValidator {
             }
         });
         validateClients(config, errors);
+        if (!List.of("text", "json").contains(config.accessLog().format())) {
+            errors.add("railyard.access-log.format: unknown format '" + config.accessLog().format() + "' (use text or json)");
+        }
         return errors;
     }
 

@@ -46,6 +46,19 @@ public interface RailyardConfig {
     /** Rate limiting of clients. */
     RateLimitConfig rateLimit();
 
+    /** One line per client request in the log category {@code railyard.access}. */
+    AccessLogConfig accessLog();
+
+    interface AccessLogConfig {
+        /** Whether to write the access log. */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** {@code text} (key=value) or {@code json} (one JSON object per line). */
+        @WithDefault("text")
+        String format();
+    }
+
     interface ApiKeyConfig {
         /** The secret itself; prefer {@code key-sha256} so configuration never holds plain keys. */
         Optional<String> key();

@@ -38,6 +38,9 @@ final class CacheInterceptor implements RpcInterceptor {
         RpcAnswer hit = cache.get(key);
         if (hit != null) {
             stats.hit(call.network());
+            if (call.access() != null) {
+                call.access().cacheHit();
+            }
             return Future.succeededFuture(hit);
         }
         Promise<RpcAnswer> promise = Promise.promise();

@@ -141,6 +141,9 @@ final class Forwarder implements RpcInterceptor {
      * @return the node's answer, or a failure that is always an {@link UpstreamFailure}
      */
     private Future<RpcAnswer> send(Upstream upstream, RpcCall call, long timeoutMs, CallScope scope) {
+        if (call.access() != null) {
+            call.access().upstream(upstream.name());
+        }
         upstream.startCall();
         long started = System.nanoTime();
         return upstream.breaker().call(() -> client.call(upstream, call.method(), call.request().params(), timeoutMs, scope))

@@ -13,8 +13,10 @@ import io.railyard.upstream.UpstreamPool;
  * @param client         who asks (address and API key); ip-hash routes on the address
  * @param deadlineNanos  {@link System#nanoTime()} by which the client must have its answer
  * @param scope          cancels upstream calls when the client hangs up
+ * @param access         the access-log record of the client request, or null when the access log is off
  */
-public record RpcCall(UpstreamPool pool, RpcRequest request, ClientIdentity client, long deadlineNanos, CallScope scope) {
+public record RpcCall(UpstreamPool pool, RpcRequest request, ClientIdentity client, long deadlineNanos, CallScope scope,
+                      AccessRecord access) {
 
     /** What ip-hash hashes: the client's address. */
     public String clientKey() {
@@ -27,7 +29,7 @@ public record RpcCall(UpstreamPool pool, RpcRequest request, ClientIdentity clie
 
     /** The same call, no longer cancelled by its client (for work that serves others too). */
     public RpcCall detached() {
-        return new RpcCall(pool, request, client, deadlineNanos, CallScope.detached());
+        return new RpcCall(pool, request, client, deadlineNanos, CallScope.detached(), access);
     }
 
     public String network() {

@@ -86,7 +86,17 @@ public class RpcGateway {
      * @param presentedKey the API key from the path or the X-Api-Key header, or null
      */
     public Future<GatewayReply> handle(UpstreamPool pool, byte[] body, String address, String presentedKey, CallScope scope) {
+        return handle(pool, body, address, presentedKey, scope, null);
+    }
+
+    /** @param access the access-log record to fill in, or null */
+    public Future<GatewayReply> handle(UpstreamPool pool, byte[] body, String address, String presentedKey, CallScope scope,
+                                       AccessRecord access) {
         String network = pool.network();
+        if (access != null) {
+            access.network(network);
+            access.client(address);
+        }
         ApiKey key = null;
         if (presentedKey != null && !presentedKey.isEmpty()) {
             key = policy.key(presentedKey);
@@ -101,9 +111,12 @@ public class RpcGateway {
                     + "/<key> or an X-Api-Key header)");
         }
         ClientIdentity client = new ClientIdentity(address, key);
+        if (access != null && key != null) {
+            access.client(key.name());
+        }
         RpcBody decoded = codec.decode(body);
         return policy.admit(client, network, cost(decoded)).compose(decision -> decision.allowed()
-                ? answer(pool, decoded, client, scope)
+                ? answer(pool, decoded, client, scope, access)
                 : Future.succeededFuture(limited(decoded, client, decision)));
     }
 
@@ -166,7 +179,8 @@ public class RpcGateway {
         return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }
 
-    private Future<GatewayReply> answer(UpstreamPool pool, RpcBody decoded, ClientIdentity client, CallScope scope) {
+    private Future<GatewayReply> answer(UpstreamPool pool, RpcBody decoded, ClientIdentity client, CallScope scope,
+                                        AccessRecord access) {
         long deadline = System.nanoTime() + requestTimeoutNanos;
         if (decoded instanceof RpcBody.Failed failed) {
             RpcAnswer error = RpcAnswer.error(failed.code(), failed.message());
@@ -174,14 +188,14 @@ public class RpcGateway {
             return Future.succeededFuture(new GatewayReply(failed.code().httpStatus(), error.toBuffer(RpcAnswer.NULL)));
         }
         if (decoded instanceof RpcBody.Single single) {
-            return answer(pool, single.item(), client, deadline, scope).map(answer -> answer == null
+            return answer(pool, single.item(), client, deadline, scope, access).map(answer -> answer == null
                     ? new GatewayReply(204, null)
                     : new GatewayReply(answer.httpStatus(), answer.toBuffer(single.item().replyId())));
         }
         List<RpcItem> items = ((RpcBody.Batch) decoded).items();
         List<Future<RpcAnswer>> answers = new ArrayList<>(items.size());
         for (RpcItem item : items) {
-            answers.add(answer(pool, item, client, deadline, scope));
+            answers.add(answer(pool, item, client, deadline, scope, access));
         }
         return Future.join(answers).map(done -> {
             Buffer out = Buffer.buffer(256 * items.size());
@@ -206,20 +220,24 @@ public class RpcGateway {
     }
 
     /** The answer to one entry; null for a notification (it is still forwarded, its answer dropped). */
-    private Future<RpcAnswer> answer(UpstreamPool pool, RpcItem item, ClientIdentity client, long deadline, CallScope scope) {
+    private Future<RpcAnswer> answer(UpstreamPool pool, RpcItem item, ClientIdentity client, long deadline, CallScope scope,
+                                     AccessRecord access) {
         if (item instanceof RpcItem.Invalid invalid) {
             RpcAnswer error = RpcAnswer.error(invalid.code(), invalid.message());
             meters.request(pool.network(), MethodSpec.OTHER, outcome(error), 0);
             return Future.succeededFuture(error);
         }
         RpcItem.Valid valid = (RpcItem.Valid) item;
+        String method = MethodCatalog.spec(valid.request().method()).metricTag();
+        if (access != null) {
+            access.method(method);
+        }
         if (valid.request().isNotification()) {
-            pipeline.run(new RpcCall(pool, valid.request(), client, deadline, CallScope.detached()));
+            pipeline.run(new RpcCall(pool, valid.request(), client, deadline, CallScope.detached(), access));
             return Future.succeededFuture(null);
         }
         long started = System.nanoTime();
-        String method = MethodCatalog.spec(valid.request().method()).metricTag();
-        return pipeline.run(new RpcCall(pool, valid.request(), client, deadline, scope))
+        return pipeline.run(new RpcCall(pool, valid.request(), client, deadline, scope, access))
                 .recover(e -> Future.succeededFuture(RpcAnswer.error(RpcErrorCode.INTERNAL_ERROR,
                         "internal error: " + e.getClass().getSimpleName())))
                 .onSuccess(answer -> meters.request(pool.network(), method, outcome(answer), System.nanoTime() - started));

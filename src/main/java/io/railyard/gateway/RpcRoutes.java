@@ -17,6 +17,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,7 +40,11 @@ public class RpcRoutes {
     @Inject
     Vertx vertx;
 
+    private static final Logger ACCESS = Logger.getLogger("railyard.access");
+
     private ClientAddress clientAddress;
+    private boolean accessLog;
+    private boolean accessLogJson;
     private int maxBodyBytes;
     private int maxInFlight;
     private long bodyReadTimeoutMs;
@@ -50,9 +55,13 @@ public class RpcRoutes {
         maxBodyBytes = config.limits().maxBodyBytes();
         maxInFlight = config.limits().maxInFlight();
         bodyReadTimeoutMs = config.limits().bodyReadTimeout().toMillis();
+        accessLog = config.accessLog().enabled();
+        accessLogJson = "json".equals(config.accessLog().format());
         BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes).setHandleFileUploads(false);
         for (String path : List.of("/", "/:network", "/:network/:apiKey")) {
-            router.post(path).handler(this::admit).handler(body).handler(this::handle).failureHandler(this::failure);
+            // Admission is a route of its own: Vert.x wants the body handler first on a route.
+            router.post(path).handler(this::admit);
+            router.post(path).handler(body).handler(this::handle).failureHandler(this::failure);
         }
     }
 
@@ -109,7 +118,11 @@ public class RpcRoutes {
         if (apiKey == null) {
             apiKey = ctx.request().getHeader("X-Api-Key");
         }
-        gateway.handle(pool, body, client, apiKey, scope).onComplete(done -> {
+        AccessRecord access = accessLog ? new AccessRecord() : null;
+        gateway.handle(pool, body, client, apiKey, scope, access).onComplete(done -> {
+            if (access != null) {
+                ACCESS.info(access.line(done.succeeded() ? done.result().status() : 500, accessLogJson));
+            }
             if (response.closed() || response.ended()) {
                 return;
             }

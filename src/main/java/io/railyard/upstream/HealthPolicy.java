@@ -31,20 +31,18 @@ public final class HealthPolicy {
     }
 
     /**
-     * The head the network is at: the highest head that a majority of the upstreams have come within
+     * The head the network is at: the highest head that half or more of the pool's upstreams have come within
      * {@code maxLag} of. A single node reporting a head far above the rest (a rogue or a node on a fork) therefore
-     * does not make the healthy majority look lagging.
+     * does not make the healthy majority look lagging. The count is over the whole pool, not over the nodes that
+     * answered: with one node down, a rogue must not outvote the one honest node left. When no head has that
+     * support the network head is unknown (-1), and nobody is ejected for lag until it is known again.
      *
-     * @param heads the heads reported by the upstreams that answered their last probe (-1 entries are ignored)
+     * @param heads one entry per upstream of the pool: its reported head, or -1 when it did not answer usably
      */
     public long bestHead(long[] heads) {
         long[] known = Arrays.stream(heads).filter(h -> h >= 0).sorted().toArray();
-        int n = known.length;
-        if (n == 0) {
-            return -1;
-        }
-        int majority = (n + 1) / 2;
-        for (int i = n - 1; i >= 0; i--) {
+        int majority = (heads.length + 1) / 2;
+        for (int i = known.length - 1; i >= 0; i--) {
             long candidate = known[i];
             int within = 0;
             for (long h : known) {
@@ -56,7 +54,7 @@ public final class HealthPolicy {
                 return candidate;
             }
         }
-        return known[0];
+        return -1;
     }
 
     /**

@@ -104,8 +104,9 @@ public class UpstreamPools {
             Upstream u = new Upstream(name, s.name(), s.url(), s.weight(), upstreams.size(), s.headers());
             u.breaker(new CircuitBreaker(u, cb.requestVolume(), cb.failureRatio(), cb.delay(), state -> {
                 if (state == CircuitBreakerState.OPEN && u.isHealthy()) {
+                    String last = u.stats().lastError();
                     String reason = "circuit breaker open: at least " + Math.round(cb.failureRatio() * 100) + "% of the last "
-                            + cb.requestVolume() + " calls failed";
+                            + cb.requestVolume() + " calls failed" + (last == null ? "" : ", last: " + last);
                     u.markEjected(reason, clock.millis());
                     listener.ejected(u, "circuit_breaker", reason);
                 }

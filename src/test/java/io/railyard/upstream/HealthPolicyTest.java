@@ -33,6 +33,16 @@ class HealthPolicyTest {
     }
 
     @Test
+    void rogueHighHeadCannotOutvoteTheLastHonestNodeWhenAnotherIsDown() {
+        long best = policy.bestHead(new long[]{-1, 1_000_000, 100});
+        assertEquals(100, best, "only the honest head has the support of half the pool");
+        assertNull(policy.unfitReason(at(100), 1, best));
+        assertEquals(-1, policy.bestHead(new long[]{-1, -1, 1_000_000}), "one node of three cannot set the head alone");
+        assertEquals(100, policy.bestHead(new long[]{-1, 100, 99}));
+        assertEquals(110, policy.bestHead(new long[]{100, 110}), "of two nodes, the one behind is taken as lagging");
+    }
+
+    @Test
     void lagIsMeasuredAgainstTheBestHead() {
         long best = policy.bestHead(new long[]{1042, 1042, 1030});
         assertNull(policy.unfitReason(at(1037), 1, best), "5 behind is within max-lag 5");

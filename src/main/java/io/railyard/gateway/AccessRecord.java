@@ -1,0 +1,66 @@
+package io.railyard.gateway;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * What one client request did, gathered by the pipeline stages for the access log: which upstreams answered
+ * and how many entries the cache served. Only made when the access log is on; entries of one batch finish on
+ * several event loops, hence the concurrent queue.
+ */
+public final class AccessRecord {
+
+    private static final int MAX_LISTED = 10;
+
+    private final long startedNanos = System.nanoTime();
+    private final Queue<String> upstreams = new ConcurrentLinkedQueue<>();
+    private final Queue<String> methods = new ConcurrentLinkedQueue<>();
+    private volatile int cacheHits;
+    private volatile String network = "";
+    private volatile String client = "";
+
+    void network(String network) {
+        this.network = network;
+    }
+
+    void client(String client) {
+        this.client = client;
+    }
+
+    void method(String method) {
+        if (methods.size() < MAX_LISTED) {
+            methods.add(method);
+        }
+    }
+
+    void upstream(String name) {
+        if (upstreams.size() < MAX_LISTED) {
+            upstreams.add(name);
+        }
+    }
+
+    void cacheHit() {
+        cacheHits++;
+    }
+
+    String line(int status, boolean json) {
+        long micros = (System.nanoTime() - startedNanos) / 1000;
+        if (json) {
+            return new JsonObject()
+                    .put("network", network)
+                    .put("client", client)
+                    .put("methods", new JsonArray(methods.stream().toList()))
+                    .put("upstreams", new JsonArray(upstreams.stream().toList()))
+                    .put("cacheHits", cacheHits)
+                    .put("status", status)
+                    .put("durationMs", micros / 1000.0)
+                    .encode();
+        }
+        return "network=" + network + " client=" + client + " methods=" + String.join(",", methods)
+                + " upstreams=" + String.join(",", upstreams) + " cache_hits=" + cacheHits + " status=" + status
+                + " duration_ms=" + (micros / 1000.0);
+    }
+}
