@@ -1,0 +1,106 @@
+package io.railyard.e2e;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.railyard.devnet.Devnet;
+import io.railyard.testing.Await;
+import io.railyard.testing.DevnetResource;
+import io.railyard.testing.Metrics;
+import io.railyard.upstream.UpstreamPools;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+import org.web3j.crypto.Credentials;
+import org.web3j.protocol.Web3j;
+import org.web3j.protocol.core.DefaultBlockParameter;
+import org.web3j.protocol.core.methods.response.TransactionReceipt;
+import org.web3j.protocol.http.HttpService;
+import org.web3j.tx.RawTransactionManager;
+import org.web3j.tx.Transfer;
+import org.web3j.tx.response.PollingTransactionReceiptProcessor;
+import org.web3j.utils.Convert;
+
+import java.math.BigDecimal;
+import java.net.URL;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** web3j reading final blocks and receipts through the gateway: same answers as anvil, and the second pass is cached. */
+@QuarkusTest
+@QuarkusTestResource(value = DevnetResource.class, restrictToAnnotatedClass = true)
+class CacheEndToEndTest {
+
+    private static final String NET = "network=\"rr\"";
+
+    Devnet devnet;
+
+    @Inject
+    UpstreamPools pools;
+
+    @TestHTTPResource("/")
+    URL gateway;
+
+    @Test
+    void oldBlocksAndReceiptsMatchAnvilAndTheSecondPassComesFromTheCache() throws Exception {
+        Web3j viaGateway = Web3j.build(new HttpService(gateway.toString() + "rr"));
+        Web3j direct = Web3j.build(new HttpService(devnet.url(0).toString()));
+        try {
+            RawTransactionManager tx = new RawTransactionManager(viaGateway, Credentials.create(Devnet.FIRST_KEY), devnet.chainId(),
+                    new PollingTransactionReceiptProcessor(viaGateway, 100, 200));
+            List<TransactionReceipt> receipts = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                receipts.add(new Transfer(viaGateway, tx).sendFunds("0x90F79bf6EB2c4f870365E179FaF4f0a1B9A4C906",
+                        BigDecimal.ONE, Convert.Unit.ETHER).send());
+            }
+            long lastTxBlock = receipts.get(2).getBlockNumber().longValueExact();
+            // anvil calls head - 64 final: bury the transactions that deep.
+            for (int i = 0; i < 70; i++) {
+                devnet.mineBlock();
+            }
+            Await.until("gateway counts the blocks final", () -> pools.pool("rr").finalized() >= lastTxBlock);
+
+            List<Callable<Object>> reads = new ArrayList<>();
+            List<Callable<Object>> same = new ArrayList<>();
+            for (TransactionReceipt r : receipts) {
+                DefaultBlockParameter block = DefaultBlockParameter.valueOf(r.getBlockNumber());
+                reads.add(() -> viaGateway.ethGetBlockByNumber(block, true).send().getBlock());
+                same.add(() -> direct.ethGetBlockByNumber(block, true).send().getBlock());
+                reads.add(() -> viaGateway.ethGetBlockByHash(r.getBlockHash(), false).send().getBlock());
+                same.add(() -> direct.ethGetBlockByHash(r.getBlockHash(), false).send().getBlock());
+                reads.add(() -> viaGateway.ethGetTransactionReceipt(r.getTransactionHash()).send().getTransactionReceipt().orElseThrow());
+                same.add(() -> direct.ethGetTransactionReceipt(r.getTransactionHash()).send().getTransactionReceipt().orElseThrow());
+                reads.add(() -> viaGateway.ethGetTransactionByHash(r.getTransactionHash()).send().getTransaction().orElseThrow());
+                same.add(() -> direct.ethGetTransactionByHash(r.getTransactionHash()).send().getTransaction().orElseThrow());
+                reads.add(() -> viaGateway.ethGetBalance(Devnet.FIRST_ADDRESS, block).send().getBalance());
+                same.add(() -> direct.ethGetBalance(Devnet.FIRST_ADDRESS, block).send().getBalance());
+            }
+
+            String beforeFirst = Metrics.scrape();
+            for (int i = 0; i < reads.size(); i++) {
+                assertEquals(same.get(i).call(), reads.get(i).call(), "read " + i);
+            }
+            String afterFirst = Metrics.scrape();
+            for (int i = 0; i < reads.size(); i++) {
+                assertEquals(same.get(i).call(), reads.get(i).call(), "cached read " + i);
+            }
+            String afterSecond = Metrics.scrape();
+
+            double missesFirst = delta(beforeFirst, afterFirst, "miss");
+            assertTrue(missesFirst >= reads.size() - 1, "the first pass went to the nodes (" + missesFirst + " misses)");
+            assertEquals(reads.size(), delta(afterFirst, afterSecond, "hit"), "every read of the second pass was a cache hit");
+            assertEquals(0, delta(afterFirst, afterSecond, "miss"));
+        } finally {
+            viaGateway.shutdown();
+            direct.shutdown();
+        }
+    }
+
+    private static double delta(String before, String after, String result) {
+        String series = "railyard_cache_requests_total{" + NET + ",result=\"" + result + "\"}";
+        return Metrics.value(after, series) - Metrics.value(before, series);
+    }
+}
