@@ -113,6 +113,10 @@ public final class FakeUpstream implements AutoCloseable {
         return this;
     }
 
+    public long head() {
+        return head;
+    }
+
     public FakeUpstream head(long head) {
         this.head = head;
         return this;
