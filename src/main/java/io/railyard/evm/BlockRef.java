@@ -187,7 +187,7 @@ public record BlockRef(Kind kind, long number, Tag tag, String hash, boolean req
     }
 
     // Only ASCII: Character.digit would also accept full-width and other Unicode digits.
-    private static int hexDigit(char c) {
+    static int hexDigit(char c) {
         if (c >= '0' && c <= '9') {
             return c - '0';
         }

@@ -68,27 +68,14 @@ public final class Keccak256 {
         }
         byte[] out = new byte[(hex.length() - 2) / 2];
         for (int i = 0; i < out.length; i++) {
-            int hi = digit(hex.charAt(2 + 2 * i));
-            int lo = digit(hex.charAt(3 + 2 * i));
+            int hi = BlockRef.hexDigit(hex.charAt(2 + 2 * i));
+            int lo = BlockRef.hexDigit(hex.charAt(3 + 2 * i));
             if (hi < 0 || lo < 0) {
                 throw new IllegalArgumentException("not a hex digit at " + (2 + 2 * i));
             }
             out[i] = (byte) ((hi << 4) | lo);
         }
         return out;
-    }
-
-    private static int digit(char c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
     }
 
     private static void absorb(long[] state, byte[] block, int offset) {

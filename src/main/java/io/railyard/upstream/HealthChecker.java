@@ -3,6 +3,7 @@ package io.railyard.upstream;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.railyard.config.RailyardConfig;
+import io.railyard.evm.BlockRef;
 import io.railyard.jsonrpc.RpcAnswer;
 import io.railyard.metrics.Meters;
 import io.vertx.core.Context;
@@ -258,10 +259,11 @@ public class HealthChecker {
     }
 
     static long parseQuantity(String hex) {
-        if (!hex.startsWith("0x") || hex.length() < 3 || hex.length() > 18) {
+        long value = BlockRef.parseQuantity(hex);
+        if (value < 0) {
             throw new IllegalStateException("not a hex quantity: " + hex);
         }
-        return Long.parseUnsignedLong(hex.substring(2), 16);
+        return value;
     }
 
     private static String text(byte[] raw) {
