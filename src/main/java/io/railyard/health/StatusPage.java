@@ -15,7 +15,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
-import java.net.URI;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -78,7 +77,7 @@ public class StatusPage {
         }
         return new JsonObject()
                 .put("name", u.name())
-                .put("url", withoutSecrets(u.url()))
+                .put("url", u.displayUrl())
                 .put("weight", u.weight())
                 .put("state", u.isHealthy() ? "healthy" : "ejected")
                 .put("reason", u.stateReason())
@@ -93,11 +92,6 @@ public class StatusPage {
                 .put("circuitBreaker", u.breaker().state().name().toLowerCase(Locale.ROOT))
                 .put("lastError", stats.lastError())
                 .put("lastErrorAt", stats.lastError() == null ? null : Instant.ofEpochMilli(stats.lastErrorMillis()).toString());
-    }
-
-    /** Provider URLs often carry an API key in the path or query: show only where the node is. */
-    static String withoutSecrets(URI url) {
-        return url.getScheme() + "://" + url.getHost() + (url.getPort() > 0 ? ":" + url.getPort() : "");
     }
 
     private static double round(double v) {

@@ -48,6 +48,11 @@ public final class Upstream {
         return url;
     }
 
+    /** Where the node is, for logs and pages: provider URLs often carry an API key in the path or query. */
+    public String displayUrl() {
+        return url.getScheme() + "://" + url.getHost() + (url.getPort() > 0 ? ":" + url.getPort() : "");
+    }
+
     /** Relative share of traffic, at least 1. */
     public int weight() {
         return weight;

@@ -74,7 +74,7 @@ public class UpstreamPools {
         defaultNetwork = config.defaultNetwork().orElse(pools.size() == 1 ? pools.keySet().iterator().next() : null);
         pools.values().forEach(this::registerGauges);
         pools.values().forEach(p -> LOG.infof("network %s (chain %d, %s): %s", p.network(), p.chainId(), p.routing(),
-                p.upstreams().stream().map(u -> u.name() + "=" + u.url()).toList()));
+                p.upstreams().stream().map(u -> u.name() + "=" + u.displayUrl()).toList()));
     }
 
     private void startDevnet() {
