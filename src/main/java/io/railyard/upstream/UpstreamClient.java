@@ -114,6 +114,8 @@ public final class UpstreamClient {
                 return;
             }
             HttpClientRequest request = opened.result();
+            // Resets (timeouts, clients hanging up) are expected here and already reported through the promise.
+            request.exceptionHandler(e -> promise.tryFail(new UpstreamFailure(UpstreamFailure.Kind.RESET, upstream, describe(e))));
             sent[0] = request;
             if (promise.future().isComplete()) {
                 request.reset();
