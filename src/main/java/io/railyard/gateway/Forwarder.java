@@ -22,8 +22,8 @@ import io.vertx.core.Promise;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -65,9 +65,13 @@ final class Forwarder implements RpcInterceptor {
                 return sendTo(owner, call);
             }
         }
-        OptionalLong named = BlockRef.highestBlockNamed(call.request());
+        long minHead = BlockRef.highestBlockNamed(call.request()).orElse(-1);
         Promise<RpcAnswer> result = Promise.promise();
-        attempt(call, spec, named.orElse(-1), 0L, 1, null, result);
+        if (call.batch() != null && groupable(spec)) {
+            call.batch().add(new BatchGroup.Pending(call, spec, minHead, result));
+        } else {
+            attempt(call, spec, minHead, 0L, 1, null, result);
+        }
         return result.future();
     }
 
@@ -81,43 +85,120 @@ final class Forwarder implements RpcInterceptor {
             return;
         }
         Upstream upstream = pool.policy().pick(candidates, call.clientKey());
-        send(upstream, call, Math.min(tryTimeoutMs, remaining), call.scope()).onComplete(done -> {
-            boolean canRetry = attempt < maxAttempts && !call.scope().isCancelled();
-            if (done.succeeded()) {
-                RpcAnswer answer = done.result();
-                if (canRetry && answer.isError() && !spec.has(Trait.WRITE) && NodeErrors.meansMissingData(answer.errorCode(), answer.errorText())
-                        && pool.candidates(minHead, UpstreamPool.exclude(tried, upstream)).size() > 0) {
-                    stats.failover(call.network());
-                    attempt(call, spec, minHead, UpstreamPool.exclude(tried, upstream), attempt + 1,
-                            upstream.name() + ": " + answer.errorText(), result);
-                    return;
-                }
-                if (canRetry && answer.isNullResult() && spec.has(Trait.NULL_RECHECK) && attempt == 1
-                        && pool.candidates(minHead, UpstreamPool.exclude(tried, upstream)).size() > 0) {
-                    // A lagging node may not have the transaction or block yet: ask one more before saying null.
-                    recheckNull(call, minHead, UpstreamPool.exclude(tried, upstream), answer, result);
-                    return;
-                }
-                if (spec.has(Trait.FILTER_CREATE) && !answer.isError()) {
-                    filterOwners.put(filterKey(call.network(), answer.result()), upstream);
-                }
-                result.complete(answer);
-                return;
-            }
-            UpstreamFailure failure = (UpstreamFailure) done.cause();
-            if (failure.kind() == UpstreamFailure.Kind.CANCELLED) {
-                result.complete(RpcAnswer.error(RpcErrorCode.RESOURCE_UNAVAILABLE, "request cancelled by the client"));
-                return;
-            }
-            boolean mayResend = !spec.has(Trait.NOT_RETRYABLE) || !failure.maybeDelivered();
-            if (canRetry && mayResend) {
-                stats.failover(call.network());
-                attempt(call, spec, minHead, UpstreamPool.exclude(tried, upstream), attempt + 1, failure.getMessage(), result);
-            } else {
-                result.complete(unavailable(call, attempt + 1, failure.getMessage(), false));
-            }
-        });
+        send(upstream, call, Math.min(tryTimeoutMs, remaining), call.scope())
+                .onComplete(done -> settle(call, spec, minHead, tried, attempt, upstream, done, result));
     }
+
+    /**
+     * Decides what one upstream's outcome means for a call: the answer, another try elsewhere (a failure another
+     * node could fix, or a node lacking the data), or a second opinion on a null.
+     */
+    private void settle(RpcCall call, MethodSpec spec, long minHead, long tried, int attempt, Upstream upstream,
+                        AsyncResult<RpcAnswer> done, Promise<RpcAnswer> result) {
+        UpstreamPool pool = call.pool();
+        boolean canRetry = attempt < maxAttempts && !call.scope().isCancelled();
+        if (done.succeeded()) {
+            RpcAnswer answer = done.result();
+            if (canRetry && answer.isError() && !spec.has(Trait.WRITE) && NodeErrors.meansMissingData(answer.errorCode(), answer.errorText())
+                    && pool.candidates(minHead, UpstreamPool.exclude(tried, upstream)).size() > 0) {
+                stats.failover(call.network());
+                attempt(call, spec, minHead, UpstreamPool.exclude(tried, upstream), attempt + 1,
+                        upstream.name() + ": " + answer.errorText(), result);
+                return;
+            }
+            if (canRetry && answer.isNullResult() && spec.has(Trait.NULL_RECHECK) && attempt == 1
+                    && pool.candidates(minHead, UpstreamPool.exclude(tried, upstream)).size() > 0) {
+                // A lagging node may not have the transaction or block yet: ask one more before saying null.
+                recheckNull(call, minHead, UpstreamPool.exclude(tried, upstream), answer, result);
+                return;
+            }
+            if (spec.has(Trait.FILTER_CREATE) && !answer.isError()) {
+                filterOwners.put(filterKey(call.network(), answer.result()), upstream);
+            }
+            result.complete(answer);
+            return;
+        }
+        UpstreamFailure failure = (UpstreamFailure) done.cause();
+        if (failure.kind() == UpstreamFailure.Kind.CANCELLED) {
+            result.complete(RpcAnswer.error(RpcErrorCode.RESOURCE_UNAVAILABLE, "request cancelled by the client"));
+            return;
+        }
+        boolean mayResend = !spec.has(Trait.NOT_RETRYABLE) || !failure.maybeDelivered();
+        if (canRetry && mayResend) {
+            stats.failover(call.network());
+            attempt(call, spec, minHead, UpstreamPool.exclude(tried, upstream), attempt + 1, failure.getMessage(), result);
+        } else {
+            result.complete(unavailable(call, attempt + 1, failure.getMessage(), false));
+        }
+    }
+
+    /** Plain reads: no write, no filter, no broadcast, nothing that must stay on one node or be sent once. */
+    private static boolean groupable(MethodSpec spec) {
+        return !spec.has(Trait.WRITE) && !spec.has(Trait.BROADCAST) && !spec.has(Trait.NOT_RETRYABLE)
+                && !spec.has(Trait.FILTER_CREATE) && !spec.has(Trait.FILTER_USE) && !spec.has(Trait.SUBSCRIPTION);
+    }
+
+    /**
+     * Sends a client batch's gathered plain reads to one upstream as one JSON-RPC batch. Each entry's answer is
+     * then settled on its own, so an entry the node could not answer fails over alone; when the whole batch
+     * fails (or the node does not take batches) every entry goes its own way.
+     */
+    void flush(BatchGroup group) {
+        List<BatchGroup.Pending> items = group.drain();
+        if (items.isEmpty()) {
+            return;
+        }
+        RpcCall first = items.get(0).call();
+        UpstreamPool pool = first.pool();
+        long minHead = -1;
+        for (BatchGroup.Pending p : items) {
+            minHead = Math.max(minHead, p.minHead());
+        }
+        List<Upstream> candidates = pool.candidates(minHead, 0L);
+        long remaining = first.remainingMillis();
+        Upstream upstream = candidates.isEmpty() ? null : pool.policy().pick(candidates, first.clientKey());
+        if (items.size() == 1 || upstream == null || remaining <= 0 || upstream.batchesRejected()) {
+            for (BatchGroup.Pending p : items) {
+                attempt(p.call(), p.spec(), p.minHead(), 0L, 1, null, p.result());
+            }
+            return;
+        }
+        List<RpcRequest> requests = new ArrayList<>(items.size());
+        for (BatchGroup.Pending p : items) {
+            requests.add(p.call().request());
+            if (p.call().access() != null) {
+                p.call().access().upstream(upstream.name());
+            }
+        }
+        upstream.startCall();
+        long started = System.nanoTime();
+        upstream.breaker().call(() -> client.callBatch(upstream, requests, Math.min(tryTimeoutMs, remaining), first.scope()))
+                .onComplete(done -> {
+                    upstream.endCall();
+                    long nanos = System.nanoTime() - started;
+                    UpstreamFailure failure = done.failed() ? asFailure(upstream, done.cause()) : null;
+                    if (failure == null) {
+                        stats.upstreamAnswered(upstream, BATCH_ANSWERED, nanos);
+                    } else {
+                        stats.upstreamFailed(upstream, failure, nanos);
+                    }
+                    for (int i = 0; i < items.size(); i++) {
+                        BatchGroup.Pending p = items.get(i);
+                        if (failure != null && failure.kind() == UpstreamFailure.Kind.BATCH_REJECTED) {
+                            attempt(p.call(), p.spec(), p.minHead(), 0L, 1, null, p.result());
+                            continue;
+                        }
+                        RpcAnswer answer = failure == null ? done.result()[i] : null;
+                        AsyncResult<RpcAnswer> outcome = answer != null ? Future.succeededFuture(answer)
+                                : Future.failedFuture(failure != null ? failure : new UpstreamFailure(UpstreamFailure.Kind.BAD_REPLY,
+                                upstream, "entry missing from the batch answer"));
+                        settle(p.call(), p.spec(), p.minHead(), 0L, 1, upstream, outcome, p.result());
+                    }
+                });
+    }
+
+    /** Stands for a whole batch in the per-call stats: the node answered. */
+    private static final RpcAnswer BATCH_ANSWERED = RpcAnswer.result(new byte[]{'1'});
 
     private void recheckNull(RpcCall call, long minHead, long tried, RpcAnswer nullAnswer, Promise<RpcAnswer> result) {
         List<Upstream> candidates = call.pool().candidates(minHead, tried);

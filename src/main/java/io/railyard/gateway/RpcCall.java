@@ -14,9 +14,10 @@ import io.railyard.upstream.UpstreamPool;
  * @param deadlineNanos  {@link System#nanoTime()} by which the client must have its answer
  * @param scope          cancels upstream calls when the client hangs up
  * @param access         the access-log record of the client request, or null when the access log is off
+ * @param batch          the client batch's group of plain reads to send together, or null
  */
 public record RpcCall(UpstreamPool pool, RpcRequest request, ClientIdentity client, long deadlineNanos, CallScope scope,
-                      AccessRecord access) {
+                      AccessRecord access, BatchGroup batch) {
 
     /** What ip-hash hashes: the client's address. */
     public String clientKey() {
@@ -29,7 +30,12 @@ public record RpcCall(UpstreamPool pool, RpcRequest request, ClientIdentity clie
 
     /** The same call, no longer cancelled by its client (for work that serves others too). */
     public RpcCall detached() {
-        return new RpcCall(pool, request, client, deadlineNanos, CallScope.detached(), access);
+        return new RpcCall(pool, request, client, deadlineNanos, CallScope.detached(), access, batch);
+    }
+
+    /** The same call, sent on its own rather than in its batch's group. */
+    public RpcCall alone() {
+        return new RpcCall(pool, request, client, deadlineNanos, scope, access, null);
     }
 
     public String network() {

@@ -54,6 +54,7 @@ public class RpcGateway {
 
     private RpcCodec codec;
     private Pipeline pipeline;
+    private Forwarder forwarder;
     private ResponseCache cache;
     private long requestTimeoutNanos;
 
@@ -70,7 +71,8 @@ public class RpcGateway {
             stages.add(new CacheInterceptor(cache, stats));
             meters.cacheGauges(cache::bytes, cache::evictions);
         }
-        stages.add(new Forwarder(pools.client(), config.forward().maxAttempts(), config.forward().tryTimeout().toMillis(), stats));
+        forwarder = new Forwarder(pools.client(), config.forward().maxAttempts(), config.forward().tryTimeout().toMillis(), stats);
+        stages.add(forwarder);
         pipeline = new Pipeline(stages);
     }
 
@@ -188,15 +190,17 @@ public class RpcGateway {
             return Future.succeededFuture(new GatewayReply(failed.code().httpStatus(), error.toBuffer(RpcAnswer.NULL)));
         }
         if (decoded instanceof RpcBody.Single single) {
-            return answer(pool, single.item(), client, deadline, scope, access).map(answer -> answer == null
+            return answer(pool, single.item(), client, deadline, scope, access, null).map(answer -> answer == null
                     ? new GatewayReply(204, null)
                     : new GatewayReply(answer.httpStatus(), answer.toBuffer(single.item().replyId())));
         }
         List<RpcItem> items = ((RpcBody.Batch) decoded).items();
         List<Future<RpcAnswer>> answers = new ArrayList<>(items.size());
+        BatchGroup group = new BatchGroup();
         for (RpcItem item : items) {
-            answers.add(answer(pool, item, client, deadline, scope, access));
+            answers.add(answer(pool, item, client, deadline, scope, access, group));
         }
+        forwarder.flush(group);
         return Future.join(answers).map(done -> {
             Buffer out = Buffer.buffer(256 * items.size());
             out.appendByte((byte) '[');
@@ -221,7 +225,7 @@ public class RpcGateway {
 
     /** The answer to one entry; null for a notification (it is still forwarded, its answer dropped). */
     private Future<RpcAnswer> answer(UpstreamPool pool, RpcItem item, ClientIdentity client, long deadline, CallScope scope,
-                                     AccessRecord access) {
+                                     AccessRecord access, BatchGroup group) {
         if (item instanceof RpcItem.Invalid invalid) {
             RpcAnswer error = RpcAnswer.error(invalid.code(), invalid.message());
             meters.request(pool.network(), MethodSpec.OTHER, outcome(error), 0);
@@ -233,11 +237,11 @@ public class RpcGateway {
             access.method(method);
         }
         if (valid.request().isNotification()) {
-            pipeline.run(new RpcCall(pool, valid.request(), client, deadline, CallScope.detached(), access));
+            pipeline.run(new RpcCall(pool, valid.request(), client, deadline, CallScope.detached(), access, group));
             return Future.succeededFuture(null);
         }
         long started = System.nanoTime();
-        return pipeline.run(new RpcCall(pool, valid.request(), client, deadline, scope, access))
+        return pipeline.run(new RpcCall(pool, valid.request(), client, deadline, scope, access, group))
                 .recover(e -> Future.succeededFuture(RpcAnswer.error(RpcErrorCode.INTERNAL_ERROR,
                         "internal error: " + e.getClass().getSimpleName())))
                 .onSuccess(answer -> meters.request(pool.network(), method, outcome(answer), System.nanoTime() - started));

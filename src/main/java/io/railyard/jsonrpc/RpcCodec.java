@@ -216,51 +216,103 @@ public final class RpcCodec {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new BadUpstreamReply("not a JSON-RPC response object");
             }
-            byte[] result = null;
-            byte[] error = null;
-            boolean idMatches = false;
-            JsonToken t;
-            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                JsonToken v = p.nextToken();
-                switch (field) {
-                    case "id" -> {
-                        if (v == JsonToken.VALUE_NUMBER_INT) {
-                            idMatches = p.getNumberType() != JsonParser.NumberType.BIG_INTEGER && p.getLongValue() == expectedId;
-                        } else if (v == JsonToken.VALUE_STRING) {
-                            idMatches = Long.toString(expectedId).equals(p.getText());
-                        } else {
-                            p.skipChildren();
-                        }
-                    }
-                    case "result" -> result = valueSpan(p, body);
-                    case "error" -> {
-                        if (v != JsonToken.START_OBJECT) {
-                            throw new BadUpstreamReply("\"error\" is not an object");
-                        }
-                        error = valueSpan(p, body);
-                    }
-                    default -> p.skipChildren();
-                }
-            }
-            if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
+            Reply reply = readReply(p, body);
+            if (p.nextToken() != null) {
                 throw new BadUpstreamReply("malformed JSON-RPC response");
             }
-            if (!idMatches) {
+            if (reply.id() != expectedId) {
                 throw new BadUpstreamReply("response id does not match the request id " + expectedId);
             }
-            if (error != null) {
-                return readError(error);
-            }
-            if (result == null) {
-                throw new BadUpstreamReply("response has neither result nor error");
-            }
-            return RpcAnswer.result(result);
+            return reply.answer();
         } catch (BadUpstreamReply e) {
             throw e;
         } catch (IOException | RuntimeException e) {
             throw new BadUpstreamReply("not valid JSON: " + firstLine(e.getMessage()));
         }
+    }
+
+    /**
+     * Reads an upstream's reply to a batch of {@code count} requests with ids {@code firstId, firstId + 1, ...}.
+     *
+     * @return the answers in request order; null where the node left an entry out
+     * @throws BatchRejected   when the node answered the batch with one object (it does not take batches)
+     * @throws BadUpstreamReply when the body is not a JSON-RPC batch answer
+     */
+    public RpcAnswer[] decodeUpstreamBatchReply(byte[] body, long firstId, int count) {
+        try (JsonParser p = replyFactory.createParser(body)) {
+            JsonToken first = p.nextToken();
+            if (first == JsonToken.START_OBJECT) {
+                throw new BatchRejected();
+            }
+            if (first != JsonToken.START_ARRAY) {
+                throw new BadUpstreamReply("not a JSON-RPC batch response");
+            }
+            RpcAnswer[] answers = new RpcAnswer[count];
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.START_OBJECT) {
+                Reply reply = readReply(p, body);
+                long index = reply.id() - firstId;
+                if (index >= 0 && index < count) {
+                    answers[(int) index] = reply.answer();
+                }
+            }
+            if (t != JsonToken.END_ARRAY || p.nextToken() != null) {
+                throw new BadUpstreamReply("malformed JSON-RPC batch response");
+            }
+            return answers;
+        } catch (BadUpstreamReply | BatchRejected e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new BadUpstreamReply("not valid JSON: " + firstLine(e.getMessage()));
+        }
+    }
+
+    private record Reply(long id, RpcAnswer answer) {
+    }
+
+    /** Reads one response object; the parser is on its START_OBJECT and is left on its END_OBJECT. */
+    private Reply readReply(JsonParser p, byte[] body) throws IOException {
+        byte[] result = null;
+        byte[] error = null;
+        long id = Long.MIN_VALUE;
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken v = p.nextToken();
+            switch (field) {
+                case "id" -> {
+                    if (v == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+                        id = p.getLongValue();
+                    } else if (v == JsonToken.VALUE_STRING) {
+                        try {
+                            id = Long.parseLong(p.getText());
+                        } catch (NumberFormatException e) {
+                            id = Long.MIN_VALUE;
+                        }
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                case "result" -> result = valueSpan(p, body);
+                case "error" -> {
+                    if (v != JsonToken.START_OBJECT) {
+                        throw new BadUpstreamReply("\"error\" is not an object");
+                    }
+                    error = valueSpan(p, body);
+                }
+                default -> p.skipChildren();
+            }
+        }
+        if (t != JsonToken.END_OBJECT) {
+            throw new BadUpstreamReply("malformed JSON-RPC response");
+        }
+        if (error != null) {
+            return new Reply(id, readError(error));
+        }
+        if (result == null) {
+            throw new BadUpstreamReply("response has neither result nor error");
+        }
+        return new Reply(id, RpcAnswer.result(result));
     }
 
     private RpcAnswer readError(byte[] error) throws IOException {
@@ -307,6 +359,13 @@ public final class RpcCodec {
     public static final class BadUpstreamReply extends RuntimeException {
         public BadUpstreamReply(String message) {
             super(message, null, false, false);
+        }
+    }
+
+    /** An upstream answered a batch with a single object: it does not take batches. */
+    public static final class BatchRejected extends RuntimeException {
+        public BatchRejected() {
+            super("the node answered a batch with a single object", null, false, false);
         }
     }
 

@@ -1,6 +1,5 @@
 package io.railyard.upstream;
 
-import io.railyard.jsonrpc.RpcAnswer;
 import io.smallrye.faulttolerance.api.CircuitBreakerMaintenance;
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
 import io.smallrye.faulttolerance.api.TypedGuard;
@@ -21,12 +20,12 @@ import java.util.function.Supplier;
  */
 public final class CircuitBreaker {
 
-    private static final TypeLiteral<CompletionStage<RpcAnswer>> ANSWER_STAGE = new TypeLiteral<>() {
+    private static final TypeLiteral<CompletionStage<Object>> ANSWER_STAGE = new TypeLiteral<>() {
     };
 
     private final String name;
     private final Upstream upstream;
-    private final TypedGuard<CompletionStage<RpcAnswer>> guard;
+    private final TypedGuard<CompletionStage<Object>> guard;
 
     /**
      * @param onStateChange told of every transition (the health checker ejects on OPEN)
@@ -54,9 +53,10 @@ public final class CircuitBreaker {
     }
 
     /** Runs the call through the breaker; a call the open breaker prevents fails with {@code BREAKER_OPEN}. */
-    public Future<RpcAnswer> call(Supplier<Future<RpcAnswer>> call) {
-        CompletionStage<RpcAnswer> stage = guard.get(() -> call.get().toCompletionStage());
-        return Future.fromCompletionStage(stage).recover(e -> {
+    @SuppressWarnings("unchecked")
+    public <T> Future<T> call(Supplier<Future<T>> call) {
+        CompletionStage<Object> stage = guard.get(() -> (CompletionStage<Object>) call.get().toCompletionStage());
+        return Future.fromCompletionStage((CompletionStage<T>) (CompletionStage<?>) stage).recover(e -> {
             Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
             if (cause instanceof CircuitBreakerOpenException) {
                 return Future.failedFuture(new UpstreamFailure(UpstreamFailure.Kind.BREAKER_OPEN, upstream, "circuit breaker open"));

@@ -177,17 +177,18 @@ public class HealthChecker {
         c.successes++;
         if (!u.isHealthy() && (!c.everAdmitted || policy.readmitsAfter(c.successes))) {
             String was = u.stateReason();
+            // Logged before the state flips, so whoever sees the upstream healthy can also find the line.
+            LOG.infof("%s %s: head %d (was: %s)", u, c.everAdmitted ? "readmitted" : "admitted", r.head(), was);
             u.breaker().reset();
             u.markHealthy("healthy", clock.millis());
-            LOG.infof("%s %s: head %d (was: %s)", u, c.everAdmitted ? "readmitted" : "admitted", r.head(), was);
             c.everAdmitted = true;
         }
     }
 
     private void eject(Upstream u, String tag, String reason) {
-        u.markEjected(reason, clock.millis());
-        meters.ejection(u.network(), u.name(), tag);
         LOG.warnf("%s ejected: %s", u, reason);
+        meters.ejection(u.network(), u.name(), tag);
+        u.markEjected(reason, clock.millis());
     }
 
     private static long networkFinalized(UpstreamPool pool) {

@@ -26,6 +26,7 @@ public final class Upstream {
     private volatile String stateReason = "not probed yet";
     private volatile long stateSinceMillis = System.currentTimeMillis();
     private volatile CircuitBreaker breaker;
+    private volatile boolean batchesRejected;
 
     public Upstream(String network, String name, URI url, int weight, int index, Map<String, String> headers) {
         this.network = network;
@@ -131,6 +132,15 @@ public final class Upstream {
             stateSinceMillis = nowMillis;
         }
         this.healthy = false;
+    }
+
+    /** Whether the node refused a JSON-RPC batch; its calls then go one by one. */
+    public boolean batchesRejected() {
+        return batchesRejected;
+    }
+
+    public void rejectsBatches() {
+        batchesRejected = true;
     }
 
     /** The breaker on this upstream's live traffic (set once when the pool is built). */

@@ -2,6 +2,7 @@ package io.railyard.upstream;
 
 import io.railyard.jsonrpc.RpcAnswer;
 import io.railyard.jsonrpc.RpcCodec;
+import io.railyard.jsonrpc.RpcRequest;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -17,6 +18,7 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 
 import java.net.URI;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -64,6 +66,36 @@ public final class UpstreamClient {
         return post(upstream, body, timeoutMs, scope).map(bytes -> {
             try {
                 return codec.decodeUpstreamReply(bytes, id);
+            } catch (RpcCodec.BadUpstreamReply e) {
+                throw new UpstreamFailure(UpstreamFailure.Kind.BAD_REPLY, upstream, e.getMessage());
+            }
+        });
+    }
+
+    /**
+     * Calls several requests on the upstream as one JSON-RPC batch.
+     *
+     * @return the answers in request order (null where the node left one out), or a failed future with
+     *         {@link UpstreamFailure} ({@code BATCH_REJECTED} when the node does not take batches)
+     */
+    public Future<RpcAnswer[]> callBatch(Upstream upstream, List<RpcRequest> requests, long timeoutMs, CallScope scope) {
+        int count = requests.size();
+        long firstId = ids.getAndAdd(count) + 1;
+        Buffer body = Buffer.buffer(128 * count).appendByte((byte) '[');
+        for (int i = 0; i < count; i++) {
+            if (i > 0) {
+                body.appendByte((byte) ',');
+            }
+            RpcRequest r = requests.get(i);
+            body.appendBuffer(RpcCodec.encodeUpstreamRequest(firstId + i, r.method(), r.params()));
+        }
+        body.appendByte((byte) ']');
+        return post(upstream, body, timeoutMs, scope).map(bytes -> {
+            try {
+                return codec.decodeUpstreamBatchReply(bytes, firstId, count);
+            } catch (RpcCodec.BatchRejected e) {
+                upstream.rejectsBatches();
+                throw new UpstreamFailure(UpstreamFailure.Kind.BATCH_REJECTED, upstream, e.getMessage());
             } catch (RpcCodec.BadUpstreamReply e) {
                 throw new UpstreamFailure(UpstreamFailure.Kind.BAD_REPLY, upstream, e.getMessage());
             }

@@ -16,7 +16,9 @@ public final class UpstreamFailure extends RuntimeException {
         /** The client went away; not the upstream's fault. */
         CANCELLED(false),
         /** The upstream's circuit breaker is open: the call was not made. */
-        BREAKER_OPEN(false);
+        BREAKER_OPEN(false),
+        /** The upstream refused a whole JSON-RPC batch (no batch support): its entries are sent one by one. */
+        BATCH_REJECTED(false);
 
         private final boolean countsAgainstUpstream;
 
@@ -48,6 +50,6 @@ public final class UpstreamFailure extends RuntimeException {
 
     /** Whether the node may have received the request (so a non-idempotent call must not be re-sent). */
     public boolean maybeDelivered() {
-        return kind != Kind.CONNECT && kind != Kind.BREAKER_OPEN;
+        return kind != Kind.CONNECT && kind != Kind.BREAKER_OPEN && kind != Kind.BATCH_REJECTED;
     }
 }

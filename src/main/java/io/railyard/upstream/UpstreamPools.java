@@ -107,8 +107,8 @@ public class UpstreamPools {
                     String last = u.stats().lastError();
                     String reason = "circuit breaker open: at least " + Math.round(cb.failureRatio() * 100) + "% of the last "
                             + cb.requestVolume() + " calls failed" + (last == null ? "" : ", last: " + last);
-                    u.markEjected(reason, clock.millis());
                     listener.ejected(u, "circuit_breaker", reason);
+                    u.markEjected(reason, clock.millis());
                 }
             }));
             upstreams.add(u);

@@ -121,6 +121,63 @@ class GatewayTest {
         assertEquals(0, fakes.calls("admin_peers"), "a denied method never reaches a node");
             }
 
+    private static String balances(int count) {
+        StringBuilder batch = new StringBuilder("[");
+        for (int i = 0; i < count; i++) {
+            batch.append(i == 0 ? "" : ",").append(call(i, "eth_getBalance", "[\"0x0" + i + "\",\"latest\"]"));
+        }
+        return batch.append(']').toString();
+    }
+
+    private static void assertBalances(Response r, int count) {
+        JsonArray answers = new JsonArray(r.asString());
+        assertEquals(count, answers.size());
+        for (int i = 0; i < count; i++) {
+            assertEquals(i, answers.getJsonObject(i).getInteger("id"));
+            assertEquals("0x0" + i, answers.getJsonObject(i).getString("result"));
+        }
+    }
+
+    @Test
+    void uncachedReadsOfOneClientBatchReachANodeAsOneUpstreamBatch() {
+        fakes.nodes().forEach(n -> n.on("eth_getBalance", req -> new FakeUpstream.Result("\"" + req.getJsonArray("params").getString(0) + "\"")));
+        assertBalances(post("/testnet", balances(10)), 10);
+        assertEquals(1, fakes.nodes().stream().mapToInt(FakeUpstream::batches).sum(), "one HTTP request to one node");
+        assertEquals(10, fakes.calls("eth_getBalance"));
+    }
+
+    @Test
+    void whenTheChosenNodeFailsTheWholeBatchEveryEntryFailsOverAlone() {
+        fakes.nodes().forEach(n -> n.on("eth_getBalance", req -> new FakeUpstream.Result("\"" + req.getJsonArray("params").getString(0) + "\"")));
+        fakes.get(0).on("eth_getBalance", req -> new FakeUpstream.Status(502, "bad gateway"));
+        fakes.get(1).on("eth_getBalance", req -> new FakeUpstream.Status(502, "bad gateway"));
+        for (int round = 0; round < 3; round++) {
+            assertBalances(post("/testnet", balances(6)), 6);
+        }
+    }
+
+    @Test
+    void anEntryTheNodeLacksDataForFailsOverAloneWhileTheOthersKeepTheBatchAnswer() {
+        fakes.nodes().forEach(n -> n.on("eth_getBalance", req -> new FakeUpstream.Result("\"" + req.getJsonArray("params").getString(0) + "\"")));
+        fakes.get(0).on("eth_getBalance", req -> "0x03".equals(req.getJsonArray("params").getString(0))
+                ? new FakeUpstream.Error(-32000, "header not found") : new FakeUpstream.Result("\"" + req.getJsonArray("params").getString(0) + "\""));
+        for (int round = 0; round < 3; round++) {
+            assertBalances(post("/testnet", balances(5)), 5);
+        }
+    }
+
+    @Test
+    void aNodeThatRefusesBatchesGetsTheEntriesOneByOne() {
+        fakes.nodes().forEach(n -> n.rejectBatches(true)
+                .on("eth_getBalance", req -> new FakeUpstream.Result("\"" + req.getJsonArray("params").getString(0) + "\"")));
+        for (int round = 0; round < 3; round++) {
+            assertBalances(post("/testnet", balances(4)), 4);
+        }
+        int batchesSent = fakes.nodes().stream().mapToInt(FakeUpstream::batches).sum();
+        assertTrue(batchesSent <= 3, "each node is tried with a batch at most once (" + batchesSent + ")");
+        assertTrue(pool().upstreams().stream().allMatch(u -> u.isHealthy()), "refusing batches is not a failure");
+    }
+
     @Test
     void notificationIsForwardedAndAnsweredWithNoContent() {
         fakes.nodes().forEach(n -> n.result("eth_gasPrice", "\"0x1\""));

@@ -59,6 +59,7 @@ public final class FakeUpstream implements AutoCloseable {
     private volatile long head = 100;
     private volatile long finalized = 90;
     private volatile boolean syncing;
+    private volatile boolean rejectBatches;
 
     private FakeUpstream(Vertx vertx) {
         this.vertx = vertx;
@@ -127,6 +128,12 @@ public final class FakeUpstream implements AutoCloseable {
         return this;
     }
 
+    /** Answer every batch with one error object, as providers without batch support do. */
+    public FakeUpstream rejectBatches(boolean reject) {
+        this.rejectBatches = reject;
+        return this;
+    }
+
     public FakeUpstream syncing(boolean syncing) {
         this.syncing = syncing;
         return this;
@@ -138,6 +145,12 @@ public final class FakeUpstream implements AutoCloseable {
         everything = null;
         latencyMs = 0;
         syncing = false;
+        rejectBatches = false;
+    }
+
+    /** How many JSON-RPC batches (one HTTP request each) arrived; their entries count under their methods too. */
+    public int batches() {
+        return calls("batch");
     }
 
     public int calls(String method) {
@@ -161,7 +174,7 @@ public final class FakeUpstream implements AutoCloseable {
     }
 
     private static boolean isProbe(String method) {
-        return method.equals("eth_chainId") || method.equals("eth_blockNumber") || method.equals("eth_syncing")
+        return method.equals("batch") || method.equals("eth_chainId") || method.equals("eth_blockNumber") || method.equals("eth_syncing")
                 || method.equals("probe:finalized");
     }
 
@@ -177,12 +190,35 @@ public final class FakeUpstream implements AutoCloseable {
                 return;
             }
             if (parsed instanceof JsonArray batch) {
+                calls.computeIfAbsent("batch", k -> new AtomicInteger()).incrementAndGet();
+                if (rejectBatches) {
+                    respond(request, 200, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":\"batch requests are not supported\"}}");
+                    return;
+                }
                 JsonArray out = new JsonArray();
+                Reply misbehaviour = null;
                 for (Object o : batch) {
                     Reply r = replyFor((JsonObject) o);
-                    out.add(new JsonObject(envelope((JsonObject) o, r)));
+                    if (r instanceof Result || r instanceof Error) {
+                        out.add(new JsonObject(envelope((JsonObject) o, r)));
+                    } else if (misbehaviour == null) {
+                        misbehaviour = r;
+                    }
                 }
-                respond(request, 200, out.encode());
+                // A node that hangs, fails or answers garbage for one entry does so for the whole batch.
+                Reply whole = misbehaviour;
+                Runnable send = () -> {
+                    if (whole != null) {
+                        send(request, null, whole);
+                    } else {
+                        respond(request, 200, out.encode());
+                    }
+                };
+                if (latencyMs > 0) {
+                    vertx.setTimer(latencyMs, t -> send.run());
+                } else {
+                    send.run();
+                }
                 return;
             }
             JsonObject call = (JsonObject) parsed;
