@@ -78,30 +78,63 @@ public class Meters {
     MeterRegistry registry;
 
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
-    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    /** network → method (or upstream) → its timer and outcome counters: two lookups, no key built per request. */
+    private final Map<String, Map<String, Series>> requestSeries = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, Series>> upstreamSeries = new ConcurrentHashMap<>();
+
+    /** One timer and its counters by outcome. */
+    private static final class Series {
+        final Timer timer;
+        final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
+
+        Series(Timer timer) {
+            this.timer = timer;
+        }
+    }
 
     public void request(String network, String method, String outcome, long nanos) {
-        counter(REQUESTS, "network", network, "method", method, "outcome", outcome).increment();
-        timers.computeIfAbsent(REQUEST_DURATION + '\0' + network + '\0' + method, k -> Timer.builder(REQUEST_DURATION)
-                        .tags("network", network, "method", method)
-                        .serviceLevelObjectives(BUCKETS)
-                        .register(registry))
-                .record(nanos, TimeUnit.NANOSECONDS);
+        Series series = series(requestSeries, network, method, () -> Timer.builder(REQUEST_DURATION)
+                .tags("network", network, "method", method)
+                .serviceLevelObjectives(BUCKETS)
+                .register(registry));
+        outcome(series, outcome, () -> Counter.builder(REQUESTS).tags("network", network, "method", method, "outcome", outcome)
+                .register(registry)).increment();
+        series.timer.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public void upstreamCall(String network, String upstream, String outcome, long nanos) {
-        counter(UPSTREAM_REQUESTS, "network", network, "upstream", upstream, "outcome", outcome).increment();
-        upstreamTimer(network, upstream).record(nanos, TimeUnit.NANOSECONDS);
+        Series series = upstreamSeries(network, upstream);
+        outcome(series, outcome, () -> Counter.builder(UPSTREAM_REQUESTS).tags("network", network, "upstream", upstream, "outcome", outcome)
+                .register(registry)).increment();
+        series.timer.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** The upstream's latency timer; it also keeps a rolling p99 for the status page. */
     public Timer upstreamTimer(String network, String upstream) {
-        return timers.computeIfAbsent(UPSTREAM_LATENCY + '\0' + network + '\0' + upstream, k -> Timer.builder(UPSTREAM_LATENCY)
+        return upstreamSeries(network, upstream).timer;
+    }
+
+    private Series upstreamSeries(String network, String upstream) {
+        return series(upstreamSeries, network, upstream, () -> Timer.builder(UPSTREAM_LATENCY)
                 .tags("network", network, "upstream", upstream)
                 .serviceLevelObjectives(BUCKETS)
                 .publishPercentiles(0.99)
                 .percentilePrecision(2)
                 .register(registry));
+    }
+
+    private static Series series(Map<String, Map<String, Series>> all, String network, String name, Supplier<Timer> timer) {
+        Map<String, Series> byName = all.get(network);
+        if (byName == null) {
+            byName = all.computeIfAbsent(network, k -> new ConcurrentHashMap<>());
+        }
+        Series series = byName.get(name);
+        return series != null ? series : byName.computeIfAbsent(name, k -> new Series(timer.get()));
+    }
+
+    private static Counter outcome(Series series, String outcome, Supplier<Counter> counter) {
+        Counter c = series.outcomes.get(outcome);
+        return c != null ? c : series.outcomes.computeIfAbsent(outcome, k -> counter.get());
     }
 
     public void ejection(String network, String upstream, String reason) {
