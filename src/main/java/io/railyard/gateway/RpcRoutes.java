@@ -16,10 +16,14 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** The JSON-RPC endpoints: {@code POST /}, {@code POST /{network}}, {@code POST /{network}/{apiKey}}. */
@@ -70,6 +74,15 @@ public class RpcRoutes {
      * {@code body-read-timeout} to finish its body.
      */
     private void admit(RoutingContext ctx) {
+        if (draining()) {
+            RpcAnswer error = RpcAnswer.error(RpcErrorCode.RESOURCE_UNAVAILABLE, "Gateway shutting down; retry on another replica");
+            ctx.response().putHeader(HttpHeaders.CONNECTION, "close").putHeader("Retry-After", "1");
+            reply(ctx.response(), 503, error.toBuffer(RpcAnswer.NULL));
+            return;
+        }
+        // The body is JSON-RPC whatever the client labels it: without this, the body handler would parse a
+        // form or multipart body as such (curl -d sends application/x-www-form-urlencoded).
+        ctx.request().headers().remove(HttpHeaders.CONTENT_TYPE);
         if (inFlight.incrementAndGet() > maxInFlight) {
             inFlight.decrementAndGet();
             RpcAnswer error = RpcAnswer.error(RpcErrorCode.OVERLOADED, "Gateway overloaded: more than " + maxInFlight
@@ -93,6 +106,25 @@ public class RpcRoutes {
     }
 
     private static final String BODY_TIMER = "railyard.bodyTimer";
+
+    @ConfigProperty(name = "quarkus.shutdown.delay")
+    Optional<Duration> shutdownDelay;
+
+    /** When SIGTERM arrived (nanoTime), or 0. */
+    private volatile long shutdownStarted;
+
+    void onShutdownDelay(@Observes ShutdownDelayInitiatedEvent event) {
+        shutdownStarted = System.nanoTime();
+    }
+
+    /**
+     * During the shutdown delay readiness is DOWN but load balancers may still send: requests are served. After it,
+     * while requests in flight drain, new ones are refused so that none is cut off by the exit.
+     */
+    private boolean draining() {
+        long started = shutdownStarted;
+        return started != 0 && System.nanoTime() - started >= shutdownDelay.orElse(Duration.ZERO).toNanos();
+    }
 
     private void handle(RoutingContext ctx) {
         Long timer = ctx.get(BODY_TIMER);
@@ -154,8 +186,11 @@ public class RpcRoutes {
             reply(ctx.response(), 413, error.toBuffer(RpcAnswer.NULL));
             return;
         }
-        RpcAnswer error = RpcAnswer.error(RpcErrorCode.INTERNAL_ERROR, "internal error");
-        reply(ctx.response(), ctx.statusCode() > 0 ? ctx.statusCode() : 500, error.toBuffer(RpcAnswer.NULL));
+        int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+        RpcAnswer error = status < 500
+                ? RpcAnswer.error(RpcErrorCode.INVALID_REQUEST, "Invalid request: the HTTP request could not be read (HTTP " + status + ")")
+                : RpcAnswer.error(RpcErrorCode.INTERNAL_ERROR, "internal error");
+        reply(ctx.response(), status, error.toBuffer(RpcAnswer.NULL));
     }
 
     private static void reply(HttpServerResponse response, int status, Buffer body) {

@@ -50,6 +50,9 @@ public final class RpcCodec {
     // ---------------------------------------------------------------- client bodies
 
     public RpcBody decode(byte[] body) {
+        if (!looksLikeUtf8(body)) {
+            return new RpcBody.Failed(RpcErrorCode.PARSE_ERROR, "Parse error: the body must be UTF-8 JSON");
+        }
         try (JsonParser p = factory.createParser(body)) {
             JsonToken first = p.nextToken();
             if (first == null) {
@@ -76,6 +79,23 @@ public final class RpcCodec {
         } catch (IOException | RuntimeException e) {
             return new RpcBody.Failed(RpcErrorCode.PARSE_ERROR, "Parse error: " + firstLine(e.getMessage()));
         }
+    }
+
+    /**
+     * JSON-RPC bodies are UTF-8. Jackson would also accept UTF-16 and UTF-32 (detected from a byte-order mark or
+     * zero bytes), and then report positions the raw-span slicing cannot use, so those are refused up front.
+     */
+    private static boolean looksLikeUtf8(byte[] body) {
+        int n = Math.min(4, body.length);
+        if (n >= 2 && ((body[0] == (byte) 0xFE && body[1] == (byte) 0xFF) || (body[0] == (byte) 0xFF && body[1] == (byte) 0xFE))) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (body[i] == 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private RpcBody decodeBatch(JsonParser p, byte[] body) throws IOException {
@@ -253,6 +273,10 @@ public final class RpcCodec {
                 Reply reply = readReply(p, body);
                 long index = reply.id() - firstId;
                 if (index >= 0 && index < count) {
+                    if (answers[(int) index] != null) {
+                        // Two answers for one request: at least one belongs to another request, and which is unknowable.
+                        throw new BadUpstreamReply("batch response answers request id " + reply.id() + " twice");
+                    }
                     answers[(int) index] = reply.answer();
                 }
             }

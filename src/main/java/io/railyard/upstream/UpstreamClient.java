@@ -165,6 +165,8 @@ public final class UpstreamClient {
     }
 
     private void readBody(Upstream upstream, HttpClientResponse response, HttpClientRequest request, Promise<byte[]> promise) {
+        // Set first: resetting an oversized answer below is expected and must not be logged as an error.
+        response.exceptionHandler(e -> promise.tryFail(new UpstreamFailure(UpstreamFailure.Kind.RESET, upstream, describe(e))));
         int status = response.statusCode();
         if (status == 429 || status >= 500) {
             response.end();
@@ -190,7 +192,6 @@ public final class UpstreamClient {
             }
             received.appendBuffer(chunk);
         });
-        response.exceptionHandler(e -> promise.tryFail(new UpstreamFailure(UpstreamFailure.Kind.RESET, upstream, describe(e))));
         response.endHandler(v -> {
             if (status >= 200 && status < 300 || status >= 400) {
                 // 4xx bodies often carry a JSON-RPC error; the codec decides whether they are one.

@@ -1,0 +1,222 @@
+package io.railyard.reliability;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Graceful shutdown of the packaged gateway ({@code target/quarkus-app/quarkus-run.jar}, run as its own process):
+ * requests in flight when SIGTERM arrives all complete; readiness goes DOWN during {@code quarkus.shutdown.delay};
+ * requests arriving once the drain has begun are refused; once drained the port refuses connections and the process
+ * exits with the status a JVM ends with on SIGTERM (143 = 128 + 15) after a clean shutdown.
+ */
+class GracefulShutdownIT {
+
+    private static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
+    private static final int IN_FLIGHT = 20;
+    /** How long the node takes to answer each call: longer than the shutdown delay, so the calls outlive it. */
+    private static final long NODE_LATENCY_MS = 4000;
+    private static final long SHUTDOWN_DELAY_MS = 2000;
+
+    private HostileUpstream node;
+    private Process gateway;
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
+
+    @AfterEach
+    void cleanUp() {
+        if (gateway != null && gateway.isAlive()) {
+            gateway.destroyForcibly();
+        }
+        if (node != null) {
+            node.stop();
+        }
+    }
+
+    @Test
+    void requestsInFlightWhenSigtermArrivesAllCompleteReadinessGoesDownFirstAndNewRequestsAreRefused() throws Exception {
+        if (!Files.isRegularFile(JAR)) {
+            fail(JAR.toAbsolutePath() + " is missing: this integration test runs the packaged gateway; run `./mvnw verify`"
+                    + " (or `./mvnw package` first)");
+        }
+        node = new HostileUpstream();
+        node.mode = HostileUpstream.Mode.HONEST;
+        // Each call's answer names the call, so a mixed-up or lost answer shows.
+        node.honest = req -> "\"" + req.getJsonArray("params").getJsonObject(0).getString("data") + "\"";
+        node.delayMs = NODE_LATENCY_MS;
+        String nodeUrl = node.startStandalone();
+
+        int port = freePort();
+        Path log = Path.of("target/graceful-shutdown-it.log");
+        Files.createDirectories(log.getParent());
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = List.of(java,
+                "-Xmx256m",
+                "-Dquarkus.http.host=127.0.0.1",
+                "-Dquarkus.http.port=" + port,
+                "-Dquarkus.shutdown.delay=" + SHUTDOWN_DELAY_MS + "ms",
+                "-Dquarkus.shutdown.timeout=10s",
+                "-Drailyard.networks.testnet.chain-id=1",
+                "-Drailyard.networks.testnet.upstreams.node-0.url=" + nodeUrl,
+                "-Drailyard.health.interval=250ms",
+                "-Drailyard.forward.try-timeout=8s",
+                "-Drailyard.forward.request-timeout=9s",
+                "-jar", JAR.toString());
+        gateway = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        URI rpc = URI.create("http://127.0.0.1:" + port + "/testnet");
+        URI ready = URI.create("http://127.0.0.1:" + port + "/q/health/ready");
+        awaitReady(ready, log);
+
+        // Twenty calls in flight, each held 4 s by the node.
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int i = 0; i < IN_FLIGHT; i++) {
+            String body = ethCall(i);
+            calls.add(http.sendAsync(HttpRequest.newBuilder(rpc).timeout(Duration.ofSeconds(30))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (node.trafficCalls.get() < IN_FLIGHT) {
+            assertTrue(System.nanoTime() < deadline, "only " + node.trafficCalls.get() + " calls reached the node");
+            Thread.sleep(10);
+        }
+
+        long sigterm = System.nanoTime();
+        gateway.destroy(); // SIGTERM
+
+        // During the shutdown delay the gateway still takes requests, and readiness says DOWN.
+        AtomicInteger readyDown = new AtomicInteger();
+        long firstDownMs = -1;
+        CompletableFuture<HttpResponse<String>> duringDelay = null;
+        while (TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sigterm) < SHUTDOWN_DELAY_MS - 200) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() == 503 && r.body().contains("DOWN")) {
+                readyDown.incrementAndGet();
+                if (firstDownMs < 0) {
+                    firstDownMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sigterm);
+                }
+            }
+            if (duringDelay == null) {
+                duringDelay = http.sendAsync(HttpRequest.newBuilder(rpc).timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(ethCall(IN_FLIGHT))).build(), HttpResponse.BodyHandlers.ofString());
+            }
+            Thread.sleep(50);
+        }
+        assertTrue(readyDown.get() > 0, "readiness went DOWN during the shutdown delay");
+
+        // After the delay, while the calls drain, a new request arrives.
+        while (TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sigterm) < SHUTDOWN_DELAY_MS + 300) {
+            Thread.sleep(20);
+        }
+        assertTrue(calls.stream().noneMatch(CompletableFuture::isDone), "the calls are still in flight (draining)");
+        String duringDrain = newRequestOutcome(rpc);
+
+        // Every request that was in flight completes, with its own answer; so does the one taken during the delay.
+        calls.add(duringDelay);
+        for (int i = 0; i <= IN_FLIGHT; i++) {
+            HttpResponse<String> r = calls.get(i).get(20, TimeUnit.SECONDS);
+            assertEquals(200, r.statusCode(), "call " + i + ": " + r.body());
+            assertEquals("{\"jsonrpc\":\"2.0\",\"id\":" + i + ",\"result\":\"0x" + Integer.toHexString(1000 + i) + "\"}", r.body());
+        }
+        long drainedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sigterm);
+
+        assertTrue(gateway.waitFor(15, TimeUnit.SECONDS), "the gateway exited");
+        int exit = gateway.exitValue();
+        long exitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sigterm);
+        String output = Files.readString(log, StandardCharsets.UTF_8);
+        System.out.printf("graceful shutdown: readiness DOWN %d ms after SIGTERM; %d calls drained by %d ms; exit %d at %d ms; "
+                + "a request during the drain: %s%n", firstDownMs, IN_FLIGHT + 1, drainedMs, exit, exitedMs, duringDrain);
+        // SIGTERM ends a JVM with 128 + 15 once its shutdown hooks (Quarkus's graceful shutdown) have run.
+        assertEquals(143, exit, "exit status after SIGTERM; log:\n" + tail(output));
+        assertTrue(output.contains("stopped in"), "Quarkus stopped cleanly; log:\n" + tail(output));
+        assertTrue(!output.contains("Timed out waiting for graceful shutdown"), "the drain finished within the timeout");
+        assertEquals("connection refused", newRequestOutcome(rpc), "after the drain the port refuses connections");
+        // Once the drain has begun, new requests are refused (application.properties: "requests in flight get up to
+        // the timeout to finish while new ones are refused"), so that nothing new is started that the drain may cut.
+        assertTrue(duringDrain.equals("connection refused") || duringDrain.startsWith("HTTP 503"),
+                "a request arriving during the drain is refused, not taken on: " + duringDrain);
+    }
+
+    private static String ethCall(int i) {
+        return "{\"jsonrpc\":\"2.0\",\"id\":" + i + ",\"method\":\"eth_call\",\"params\":[{\"to\":\"0x01\",\"data\":\"0x"
+                + Integer.toHexString(1000 + i) + "\"},\"latest\"]}";
+    }
+
+    /** What happens to a new request now: "connection refused", "HTTP nnn body", or the error. */
+    private String newRequestOutcome(URI rpc) {
+        try (Socket probe = new Socket()) {
+            probe.connect(new java.net.InetSocketAddress("127.0.0.1", rpc.getPort()), 2000);
+        } catch (ConnectException e) {
+            return "connection refused";
+        } catch (IOException e) {
+            return e.toString();
+        }
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(rpc).timeout(Duration.ofSeconds(5))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":99,\"method\":\"eth_chainId\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return "HTTP " + r.statusCode() + " " + r.body() + r.headers().firstValue("connection").map(c -> " (Connection: " + c + ")").orElse("");
+        } catch (ConnectException e) {
+            return "connection refused";
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
+    private void awaitReady(URI ready, Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
+        while (System.nanoTime() < deadline) {
+            if (!gateway.isAlive()) {
+                fail("the gateway exited at startup (" + gateway.exitValue() + "); log:\n" + tail(Files.readString(log)));
+            }
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200 && new JsonObject(r.body()).getString("status").equals("UP")) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        fail("the gateway did not become ready; log:\n" + tail(Files.readString(log)));
+    }
+
+    private static String tail(String output) {
+        String[] lines = output.split("\n");
+        return String.join("\n", java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - 40), lines.length));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
