@@ -3,8 +3,10 @@ package io.railyard.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -77,6 +79,20 @@ public class Meters {
     @Inject
     MeterRegistry registry;
 
+    /** Everything registered here, removed again at shutdown so a restarted application never reads stale gauges. */
+    private final java.util.Queue<Meter> registered = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    @PreDestroy
+    void removeAll() {
+        registered.forEach(registry::remove);
+        registered.clear();
+    }
+
+    private <M extends Meter> M keep(M meter) {
+        registered.add(meter);
+        return meter;
+    }
+
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     /** network → method (or upstream) → its timer and outcome counters: two lookups, no key built per request. */
     private final Map<String, Map<String, Series>> requestSeries = new ConcurrentHashMap<>();
@@ -93,19 +109,19 @@ public class Meters {
     }
 
     public void request(String network, String method, String outcome, long nanos) {
-        Series series = series(requestSeries, network, method, () -> Timer.builder(REQUEST_DURATION)
+        Series series = series(requestSeries, network, method, () -> keep(Timer.builder(REQUEST_DURATION)
                 .tags("network", network, "method", method)
                 .serviceLevelObjectives(BUCKETS)
-                .register(registry));
-        outcome(series, outcome, () -> Counter.builder(REQUESTS).tags("network", network, "method", method, "outcome", outcome)
-                .register(registry)).increment();
+                .register(registry)));
+        outcome(series, outcome, () -> keep(Counter.builder(REQUESTS).tags("network", network, "method", method, "outcome", outcome)
+                .register(registry))).increment();
         series.timer.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public void upstreamCall(String network, String upstream, String outcome, long nanos) {
         Series series = upstreamSeries(network, upstream);
-        outcome(series, outcome, () -> Counter.builder(UPSTREAM_REQUESTS).tags("network", network, "upstream", upstream, "outcome", outcome)
-                .register(registry)).increment();
+        outcome(series, outcome, () -> keep(Counter.builder(UPSTREAM_REQUESTS).tags("network", network, "upstream", upstream, "outcome", outcome)
+                .register(registry))).increment();
         series.timer.record(nanos, TimeUnit.NANOSECONDS);
     }
 
@@ -115,12 +131,12 @@ public class Meters {
     }
 
     private Series upstreamSeries(String network, String upstream) {
-        return series(upstreamSeries, network, upstream, () -> Timer.builder(UPSTREAM_LATENCY)
+        return series(upstreamSeries, network, upstream, () -> keep(Timer.builder(UPSTREAM_LATENCY)
                 .tags("network", network, "upstream", upstream)
                 .serviceLevelObjectives(BUCKETS)
                 .publishPercentiles(0.99)
                 .percentilePrecision(2)
-                .register(registry));
+                .register(registry)));
     }
 
     private static Series series(Map<String, Map<String, Series>> all, String network, String name, Supplier<Timer> timer) {
@@ -150,7 +166,7 @@ public class Meters {
     }
 
     public <T> void rateLimitBackend(T limiter, ToDoubleFunction<T> up) {
-        Gauge.builder(RATE_LIMIT_BACKEND_UP, limiter, up).register(registry);
+        keep(Gauge.builder(RATE_LIMIT_BACKEND_UP, limiter, up).register(registry));
     }
 
     public void cache(String network, String result) {
@@ -159,19 +175,19 @@ public class Meters {
 
     public <T> void upstreamGauges(String network, String upstream, T state, ToDoubleFunction<T> up, ToDoubleFunction<T> head,
                                    ToDoubleFunction<T> lag, ToDoubleFunction<T> inFlight) {
-        Gauge.builder(UPSTREAM_UP, state, up).tags("network", network, "upstream", upstream).register(registry);
-        Gauge.builder(UPSTREAM_HEAD, state, head).tags("network", network, "upstream", upstream).register(registry);
-        Gauge.builder(UPSTREAM_LAG, state, lag).tags("network", network, "upstream", upstream).register(registry);
-        Gauge.builder(UPSTREAM_IN_FLIGHT, state, inFlight).tags("network", network, "upstream", upstream).register(registry);
+        keep(Gauge.builder(UPSTREAM_UP, state, up).tags("network", network, "upstream", upstream).register(registry));
+        keep(Gauge.builder(UPSTREAM_HEAD, state, head).tags("network", network, "upstream", upstream).register(registry));
+        keep(Gauge.builder(UPSTREAM_LAG, state, lag).tags("network", network, "upstream", upstream).register(registry));
+        keep(Gauge.builder(UPSTREAM_IN_FLIGHT, state, inFlight).tags("network", network, "upstream", upstream).register(registry));
     }
 
     public <T> void networkGauge(String network, T state, ToDoubleFunction<T> finalized) {
-        Gauge.builder(NETWORK_FINALIZED, state, finalized).tags("network", network).register(registry);
+        keep(Gauge.builder(NETWORK_FINALIZED, state, finalized).tags("network", network).register(registry));
     }
 
     public void cacheGauges(Supplier<Number> bytes, Supplier<Number> evictions) {
-        Gauge.builder(CACHE_BYTES, bytes).register(registry);
-        FunctionCounter.builder(CACHE_EVICTIONS, evictions, s -> s.get().doubleValue()).register(registry);
+        keep(Gauge.builder(CACHE_BYTES, bytes).register(registry));
+        keep(FunctionCounter.builder(CACHE_EVICTIONS, evictions, s -> s.get().doubleValue()).register(registry));
     }
 
     /** Pre-registers zero-valued series so dashboards show them before the first event. */
@@ -187,6 +203,6 @@ public class Meters {
         for (String t : tags) {
             key.append('\0').append(t);
         }
-        return counters.computeIfAbsent(key.toString(), k -> Counter.builder(name).tags(tags).register(registry));
+        return counters.computeIfAbsent(key.toString(), k -> keep(Counter.builder(name).tags(tags).register(registry)));
     }
 }

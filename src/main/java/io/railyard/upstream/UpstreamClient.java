@@ -176,9 +176,10 @@ public final class UpstreamClient {
         }
         String length = response.getHeader(HttpHeaders.CONTENT_LENGTH);
         if (length != null && parseLength(length) > maxResponseBytes) {
-            request.reset();
+            // Fail before resetting: the reset's own exception must not decide the reason.
             promise.tryFail(new UpstreamFailure(UpstreamFailure.Kind.BAD_REPLY, upstream,
                     "response of " + length + " bytes is over the limit of " + maxResponseBytes));
+            request.reset();
             return;
         }
         Buffer received = Buffer.buffer(length != null ? (int) Math.min(parseLength(length), maxResponseBytes) : 1024);

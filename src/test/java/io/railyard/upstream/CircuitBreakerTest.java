@@ -80,7 +80,8 @@ class CircuitBreakerTest {
         for (int i = 0; i < 4; i++) {
             outcome(cb.call(() -> failing(UpstreamFailure.Kind.CONNECT, upstream)));
         }
-        assertEquals(CircuitBreakerState.OPEN, cb.state());
+        // With a zero delay the open breaker is due for a trial at once, so it may already read as half-open.
+        assertEquals(CircuitBreakerState.OPEN, transitions.get(0));
         assertEquals(null, outcome(cb.call(() -> Future.succeededFuture(OK))), "the trial call goes through");
         assertEquals(List.of(CircuitBreakerState.OPEN, CircuitBreakerState.HALF_OPEN, CircuitBreakerState.CLOSED), transitions);
     }
