@@ -4,6 +4,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.railyard.jsonrpc.RpcAnswer;
+import io.railyard.testing.Await;
 import io.railyard.testing.FakeNodesResource;
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
 import io.vertx.core.Future;
@@ -12,9 +13,9 @@ import org.junit.jupiter.api.Test;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -34,7 +35,8 @@ class CircuitBreakerTest {
     private static final RpcAnswer OK = RpcAnswer.result("\"0x1\"".getBytes(StandardCharsets.UTF_8));
 
     private final Upstream upstream = new Upstream("net", "node-" + System.nanoTime(), URI.create("http://127.0.0.1:1"), 1, 0, Map.of());
-    private final List<CircuitBreakerState> transitions = new ArrayList<>();
+    /** Transitions can be reported from another thread than the test's, hence a concurrent list read as snapshots. */
+    private final List<CircuitBreakerState> transitions = new CopyOnWriteArrayList<>();
 
     private CircuitBreaker breaker(Duration delay) {
         return new CircuitBreaker(upstream, 4, 0.5, delay, transitions::add);
@@ -62,7 +64,7 @@ class CircuitBreakerTest {
         assertEquals(CircuitBreakerState.CLOSED, cb.state(), "3 calls are below the window of 4");
         outcome(cb.call(() -> failing(UpstreamFailure.Kind.HTTP_5XX, upstream)));
         assertEquals(CircuitBreakerState.OPEN, cb.state(), "2 of 4 failed");
-        assertEquals(List.of(CircuitBreakerState.OPEN), transitions);
+        Await.until("the opening is reported", () -> transitions.equals(List.of(CircuitBreakerState.OPEN)));
 
         AtomicInteger made = new AtomicInteger();
         Throwable prevented = outcome(cb.call(() -> {
@@ -81,9 +83,11 @@ class CircuitBreakerTest {
             outcome(cb.call(() -> failing(UpstreamFailure.Kind.CONNECT, upstream)));
         }
         // With a zero delay the open breaker is due for a trial at once, so it may already read as half-open.
+        Await.until("the opening is reported", () -> !transitions.isEmpty());
         assertEquals(CircuitBreakerState.OPEN, transitions.get(0));
         assertEquals(null, outcome(cb.call(() -> Future.succeededFuture(OK))), "the trial call goes through");
-        assertEquals(List.of(CircuitBreakerState.OPEN, CircuitBreakerState.HALF_OPEN, CircuitBreakerState.CLOSED), transitions);
+        Await.until("open, half-open, closed", () -> transitions.equals(
+                List.of(CircuitBreakerState.OPEN, CircuitBreakerState.HALF_OPEN, CircuitBreakerState.CLOSED)));
     }
 
     @Test
@@ -94,7 +98,8 @@ class CircuitBreakerTest {
         }
         outcome(cb.call(() -> failing(UpstreamFailure.Kind.BAD_REPLY, upstream)));
         // With a zero delay the reopened breaker may half-open again at once; what matters is the failed trial.
-        assertEquals(List.of(CircuitBreakerState.OPEN, CircuitBreakerState.HALF_OPEN, CircuitBreakerState.OPEN), transitions.subList(0, 3));
+        Await.until("a failed trial reopens it", () -> transitions.size() >= 3);
+        assertEquals(List.of(CircuitBreakerState.OPEN, CircuitBreakerState.HALF_OPEN, CircuitBreakerState.OPEN), List.copyOf(transitions).subList(0, 3));
         assertTrue(!transitions.contains(CircuitBreakerState.CLOSED));
     }
 
