@@ -164,8 +164,11 @@ class DevnetFaultTest {
             assertEquals(1, readmitted.size(), u + " readmitted once: " + events);
             assertTrue(events.indexOf(ejected.get(0)) < events.indexOf(readmitted.get(0)), "ejected, then readmitted: " + events);
         }
-        assertTrue(log.matching(killed + " ejected").get(0).contains("Connection refused"),
-                "anvil-1 was ejected because it refused connections: " + events);
+        // Killed mid-request, the node first shows up as closed connections, then as refused ones: either names the kill.
+        String killedReason = log.matching(killed + " ejected").get(0);
+        assertTrue(killedReason.contains("Connection refused") || killedReason.contains("Connection was closed")
+                        || killedReason.contains("Connection reset"),
+                "anvil-1 was ejected for its dead connections: " + events);
         assertTrue(log.matching(frozen + " ejected").get(0).contains("no answer within"),
                 "anvil-2 was ejected because it stopped answering: " + events);
         for (String healthy : List.of("anvil-0")) {
