@@ -283,15 +283,21 @@ final class Forwarder implements RpcInterceptor {
         return result.future();
     }
 
-    private static RpcAnswer transactionHash(RpcRequest request) {
-        String params = request.paramsText().trim();
+    /** The first string in the params (the raw transaction, the filter id), or null. */
+    private static String firstStringParam(RpcRequest request) {
+        String params = request.paramsText();
         int open = params.indexOf('"');
         int close = open < 0 ? -1 : params.indexOf('"', open + 1);
-        if (close < 0) {
+        return close < 0 ? null : params.substring(open + 1, close);
+    }
+
+    private static RpcAnswer transactionHash(RpcRequest request) {
+        String rawHex = firstStringParam(request);
+        if (rawHex == null) {
             return null;
         }
         try {
-            byte[] raw = Keccak256.hexToBytes(params.substring(open + 1, close));
+            byte[] raw = Keccak256.hexToBytes(rawHex);
             String hash = Keccak256.hexHash(raw);
             return RpcAnswer.result(("\"" + hash + "\"").getBytes(StandardCharsets.US_ASCII));
         } catch (RuntimeException e) {
@@ -300,14 +306,9 @@ final class Forwarder implements RpcInterceptor {
     }
 
     private Upstream filterOwner(RpcCall call) {
-        String params = call.request().paramsText();
-        int open = params.indexOf('"');
-        int close = open < 0 ? -1 : params.indexOf('"', open + 1);
-        if (close < 0) {
-            return null;
-        }
+        String filterId = firstStringParam(call.request());
         // Even an ejected owner is asked: no other node knows the filter.
-        return filterOwners.getIfPresent(call.network() + "/" + params.substring(open + 1, close).toLowerCase());
+        return filterId == null ? null : filterOwners.getIfPresent(call.network() + "/" + filterId.toLowerCase());
     }
 
     private static String filterKey(String network, byte[] result) {

@@ -126,11 +126,15 @@ public class RpcRoutes {
         return started != 0 && System.nanoTime() - started >= shutdownDelay.orElse(Duration.ZERO).toNanos();
     }
 
-    private void handle(RoutingContext ctx) {
+    private void cancelBodyTimer(RoutingContext ctx) {
         Long timer = ctx.get(BODY_TIMER);
         if (timer != null) {
             vertx.cancelTimer(timer);
         }
+    }
+
+    private void handle(RoutingContext ctx) {
+        cancelBodyTimer(ctx);
         String network = ctx.pathParam("network");
         UpstreamPool pool = network == null ? pools.defaultPool() : pools.pool(network);
         if (pool == null) {
@@ -173,10 +177,7 @@ public class RpcRoutes {
     }
 
     private void failure(RoutingContext ctx) {
-        Long timer = ctx.get(BODY_TIMER);
-        if (timer != null) {
-            vertx.cancelTimer(timer);
-        }
+        cancelBodyTimer(ctx);
         if (ctx.response().ended() || ctx.response().closed()) {
             return;
         }

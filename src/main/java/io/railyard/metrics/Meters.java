@@ -97,6 +97,7 @@ public class Meters {
     /** network → method (or upstream) → its timer and outcome counters: two lookups, no key built per request. */
     private final Map<String, Map<String, Series>> requestSeries = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Series>> upstreamSeries = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, Counter>> cacheCounters = new ConcurrentHashMap<>();
 
     /** One timer and its counters by outcome. */
     private static final class Series {
@@ -169,8 +170,17 @@ public class Meters {
         keep(Gauge.builder(RATE_LIMIT_BACKEND_UP, limiter, up).register(registry));
     }
 
+    /** Per cacheable request, so looked up like the request series: no key built each time. */
     public void cache(String network, String result) {
-        counter(CACHE_REQUESTS, "network", network, "result", result).increment();
+        Map<String, Counter> byResult = cacheCounters.get(network);
+        if (byResult == null) {
+            byResult = cacheCounters.computeIfAbsent(network, k -> new ConcurrentHashMap<>());
+        }
+        Counter c = byResult.get(result);
+        if (c == null) {
+            c = byResult.computeIfAbsent(result, k -> counter(CACHE_REQUESTS, "network", network, "result", result));
+        }
+        c.increment();
     }
 
     public <T> void upstreamGauges(String network, String upstream, T state, ToDoubleFunction<T> up, ToDoubleFunction<T> head,

@@ -33,7 +33,10 @@ public class ClientPolicy {
     Meters meters;
 
     private final ApiKeys keys = new ApiKeys();
+    /** Built once at startup and only read afterwards, from any event loop. */
     private final Map<String, MethodRules> networkRules = new HashMap<>();
+    /** Rules of a network without its own (the dev-mode devnet): the built-in deny list. */
+    private final MethodRules defaultRules = MethodRules.network(defaultDenied(), List.of());
     private final Map<String, Integer> costs = new HashMap<>();
     private RateLimiter limiter;
     private Limit perIp;
@@ -84,12 +87,7 @@ public class ClientPolicy {
 
     /** Whether the network or the client's key refuses the method. */
     public boolean refuses(String network, ClientIdentity client, String method) {
-        MethodRules rules = networkRules.get(network);
-        if (rules == null) {
-            rules = MethodRules.network(defaultDenied(), List.of());
-            networkRules.putIfAbsent(network, rules);
-        }
-        return rules.refuses(method) || (client.key() != null && client.key().rules().refuses(method));
+        return networkRules.getOrDefault(network, defaultRules).refuses(method) || (client.key() != null && client.key().rules().refuses(method));
     }
 
     public int cost(String method) {
