@@ -1,20 +1,15 @@
 package io.railyard.reliability;
 
-import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
+import io.railyard.testing.PackagedGateway;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +19,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Graceful shutdown of the packaged gateway ({@code target/quarkus-app/quarkus-run.jar}, run as its own process):
@@ -34,67 +28,37 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class GracefulShutdownIT {
 
-    private static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
     private static final int IN_FLIGHT = 20;
     /** How long the node takes to answer each call: longer than the shutdown delay, so the calls outlive it. */
     private static final long NODE_LATENCY_MS = 4000;
     private static final long SHUTDOWN_DELAY_MS = 2000;
 
+    @AutoClose("stop")
     private HostileUpstream node;
-    private Process gateway;
-
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2)).build();
-
-    @AfterEach
-    void cleanUp() {
-        if (gateway != null && gateway.isAlive()) {
-            gateway.destroyForcibly();
-        }
-        if (node != null) {
-            node.stop();
-        }
-    }
+    @AutoClose
+    private PackagedGateway gateway;
 
     @Test
     void requestsInFlightWhenSigtermArrivesAllCompleteReadinessGoesDownFirstAndNewRequestsAreRefused() throws Exception {
-        if (!Files.isRegularFile(JAR)) {
-            fail(JAR.toAbsolutePath() + " is missing: this integration test runs the packaged gateway; run `./mvnw verify`"
-                    + " (or `./mvnw package` first)");
-        }
         node = new HostileUpstream();
         node.mode = HostileUpstream.Mode.HONEST;
         // Each call's answer names the call, so a mixed-up or lost answer shows.
         node.honest = req -> "\"" + req.getJsonArray("params").getJsonObject(0).getString("data") + "\"";
         node.delayMs = NODE_LATENCY_MS;
-        String nodeUrl = node.startStandalone();
-
-        int port = freePort();
-        Path log = Path.of("target/graceful-shutdown-it.log");
-        Files.createDirectories(log.getParent());
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = List.of(java,
-                "-Xmx256m",
-                "-Dquarkus.http.host=127.0.0.1",
-                "-Dquarkus.http.port=" + port,
+        gateway = PackagedGateway.start("graceful-shutdown-it", node.startStandalone(),
                 "-Dquarkus.shutdown.delay=" + SHUTDOWN_DELAY_MS + "ms",
                 "-Dquarkus.shutdown.timeout=10s",
-                "-Drailyard.networks.testnet.chain-id=1",
-                "-Drailyard.networks.testnet.upstreams.node-0.url=" + nodeUrl,
                 "-Drailyard.health.interval=250ms",
                 "-Drailyard.forward.try-timeout=8s",
-                "-Drailyard.forward.request-timeout=9s",
-                "-jar", JAR.toString());
-        gateway = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        URI rpc = URI.create("http://127.0.0.1:" + port + "/testnet");
-        URI ready = URI.create("http://127.0.0.1:" + port + "/q/health/ready");
-        awaitReady(ready, log);
+                "-Drailyard.forward.request-timeout=9s");
+        URI rpc = gateway.uri("/testnet");
+        URI ready = gateway.uri("/q/health/ready");
 
         // Twenty calls in flight, each held 4 s by the node.
         List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
         for (int i = 0; i < IN_FLIGHT; i++) {
             String body = ethCall(i);
-            calls.add(http.sendAsync(HttpRequest.newBuilder(rpc).timeout(Duration.ofSeconds(30))
+            calls.add(gateway.http().sendAsync(HttpRequest.newBuilder(rpc).timeout(Duration.ofSeconds(30))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()));
         }
@@ -105,14 +69,14 @@ class GracefulShutdownIT {
         }
 
         long sigterm = System.nanoTime();
-        gateway.destroy(); // SIGTERM
+        gateway.process().destroy(); // SIGTERM
 
         // During the shutdown delay the gateway still takes requests, and readiness says DOWN.
         AtomicInteger readyDown = new AtomicInteger();
         long firstDownMs = -1;
         CompletableFuture<HttpResponse<String>> duringDelay = null;
         while (TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sigterm) < SHUTDOWN_DELAY_MS - 200) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).GET().build(),
+            HttpResponse<String> r = gateway.http().send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() == 503 && r.body().contains("DOWN")) {
                 readyDown.incrementAndGet();
@@ -121,7 +85,7 @@ class GracefulShutdownIT {
                 }
             }
             if (duringDelay == null) {
-                duringDelay = http.sendAsync(HttpRequest.newBuilder(rpc).timeout(Duration.ofSeconds(30))
+                duringDelay = gateway.http().sendAsync(HttpRequest.newBuilder(rpc).timeout(Duration.ofSeconds(30))
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(ethCall(IN_FLIGHT))).build(), HttpResponse.BodyHandlers.ofString());
             }
@@ -145,15 +109,15 @@ class GracefulShutdownIT {
         }
         long drainedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sigterm);
 
-        assertTrue(gateway.waitFor(15, TimeUnit.SECONDS), "the gateway exited");
-        int exit = gateway.exitValue();
+        assertTrue(gateway.process().waitFor(15, TimeUnit.SECONDS), "the gateway exited");
+        int exit = gateway.process().exitValue();
         long exitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sigterm);
-        String output = Files.readString(log, StandardCharsets.UTF_8);
+        String output = gateway.output();
         System.out.printf("graceful shutdown: readiness DOWN %d ms after SIGTERM; %d calls drained by %d ms; exit %d at %d ms; "
                 + "a request during the drain: %s%n", firstDownMs, IN_FLIGHT + 1, drainedMs, exit, exitedMs, duringDrain);
         // SIGTERM ends a JVM with 128 + 15 once its shutdown hooks (Quarkus's graceful shutdown) have run.
-        assertEquals(143, exit, "exit status after SIGTERM; log:\n" + tail(output));
-        assertTrue(output.contains("stopped in"), "Quarkus stopped cleanly; log:\n" + tail(output));
+        assertEquals(143, exit, "exit status after SIGTERM; log:\n" + gateway.logTail());
+        assertTrue(output.contains("stopped in"), "Quarkus stopped cleanly; log:\n" + gateway.logTail());
         assertTrue(!output.contains("Timed out waiting for graceful shutdown"), "the drain finished within the timeout");
         assertEquals("connection refused", newRequestOutcome(rpc), "after the drain the port refuses connections");
         // Once the drain has begun, new requests are refused (application.properties: "requests in flight get up to
@@ -177,7 +141,7 @@ class GracefulShutdownIT {
             return e.toString();
         }
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(rpc).timeout(Duration.ofSeconds(5))
+            HttpResponse<String> r = gateway.http().send(HttpRequest.newBuilder(rpc).timeout(Duration.ofSeconds(5))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":99,\"method\":\"eth_chainId\"}")).build(),
                     HttpResponse.BodyHandlers.ofString());
@@ -186,37 +150,6 @@ class GracefulShutdownIT {
             return "connection refused";
         } catch (Exception e) {
             return e.toString();
-        }
-    }
-
-    private void awaitReady(URI ready, Path log) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
-        while (System.nanoTime() < deadline) {
-            if (!gateway.isAlive()) {
-                fail("the gateway exited at startup (" + gateway.exitValue() + "); log:\n" + tail(Files.readString(log)));
-            }
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).GET().build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200 && new JsonObject(r.body()).getString("status").equals("UP")) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(100);
-        }
-        fail("the gateway did not become ready; log:\n" + tail(Files.readString(log)));
-    }
-
-    private static String tail(String output) {
-        String[] lines = output.split("\n");
-        return String.join("\n", java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - 40), lines.length));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

@@ -26,6 +26,20 @@ public final class Metrics {
         return 0;
     }
 
+    /**
+     * @param seriesPrefix the name and the start of its labels, e.g. <code>jvm_memory_used_bytes{area="heap",</code>
+     * @return the sum of every series that starts so, 0 when there is none
+     */
+    public static double sum(String scrape, String seriesPrefix) {
+        double sum = 0;
+        for (String line : scrape.split("\n")) {
+            if (line.startsWith(seriesPrefix)) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1).trim());
+            }
+        }
+        return sum;
+    }
+
     public static double value(String series) {
         return value(scrape(), series);
     }
