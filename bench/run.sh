@@ -24,7 +24,7 @@
 #   UPSTREAMS30 [1]        add the "Railyard round-robin, 30 static upstreams" row (0 to skip)
 #   TIME_LIMIT [3600]      hard limit in seconds for the whole script
 #   JAR [target/quarkus-app/quarkus-run.jar]; BUILD [auto]: build the jar when missing (always|auto|never)
-#   JAVA [java], JAVA_OPTS [-Xmx256m]; ANVIL [the build's src/test/anvil/... binary, installed when missing]
+#   JAVA [java], JAVA_OPTS [-Xmx256m -XX:+UseSerialGC: the image's collector]; ANVIL [the build's src/test/anvil/... binary, installed when missing]
 #   OFF_PROPS [-Drailyard.cache.enabled=false -Drailyard.health.interval=60s
 #              -Dquarkus.micrometer.binder.http-server.ignore-patterns=/.*]: the "features off" gateway's settings
 #   RESULTS [bench/RESULTS.md]; KEEP_LOGS [1]: copy configs and logs to bench/out/ at exit
@@ -48,7 +48,7 @@ TIME_LIMIT=${TIME_LIMIT:-3600}
 JAR=${JAR:-target/quarkus-app/quarkus-run.jar}
 BUILD=${BUILD:-auto}
 JAVA=${JAVA:-java}
-JAVA_OPTS=${JAVA_OPTS:--Xmx256m}
+JAVA_OPTS=${JAVA_OPTS:--Xmx256m -XX:+UseSerialGC}
 ANVIL=${ANVIL:-$ROOT/src/test/anvil/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil}
 RESULTS=${RESULTS:-$BENCH/RESULTS.md}
 KEEP_LOGS=${KEEP_LOGS:-1}
@@ -731,6 +731,7 @@ metric_sum() { # metric_sum PORT REGEX [EXCLUDE]: sums the Prometheus samples ma
 # ------------------------------------------------------------------------------------------- report
 
 fmt() { awk -v v="$1" -v f="$2" 'BEGIN {if (v == "" || v == "nan") print "–"; else printf f, v}'; }
+cpu_us() { awk -v c="${B_CPU[$1]:-}" -v r="${B_RPS[$1]:-}" 'BEGIN {if (c == "" || r == "" || r == 0) print "–"; else printf "%.1f", c * 10000 / r}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a == "" || b == "" || b == 0) print "–"; else printf "%.2f", a / b}'; }
 
 report() {
@@ -766,13 +767,14 @@ report() {
     [[ -n ${B_RPS[$tb.rr]:-} ]] || continue
     local name=anvil; [[ $tb == s ]] && name=static
     s+=("- $name: Railyard round-robin / nginx = $(ratio "${B_RPS[$tb.rr]}" "${B_RPS[$tb.nginx]}"), / HAProxy = $(ratio "${B_RPS[$tb.rr]}" "${B_RPS[$tb.haproxy]}") (req/s); p99 $(fmt "${B_P99[$tb.rr]}" %.2f) ms vs HAProxy $(fmt "${B_P99[$tb.haproxy]}" %.2f) ms, nginx $(fmt "${B_P99[$tb.nginx]}" %.2f) ms")
+    s+=("- $name: CPU per request (CPU % × 10 ms / req/s, steadier than req/s when the cores are shared): Railyard round-robin $(cpu_us "$tb.rr") µs, HAProxy $(cpu_us "$tb.haproxy") µs, nginx $(cpu_us "$tb.nginx") µs")
     s+=("- $name: features on / off = $(ratio "${B_RPS[$tb.twin]}" "${B_RPS[$tb.off]}") (twin JVM over the off JVM; cost of cache lookup, HTTP server metrics and probes: $(awk -v a="${B_RPS[$tb.twin]}" -v b="${B_RPS[$tb.off]}" 'BEGIN {printf "%.1f", 100 * (1 - a / b)}') %); the main gateway over the twin, same settings: $(ratio "${B_RPS[$tb.rr]}" "${B_RPS[$tb.twin]}")")
     if [[ -n ${P_P99[$tb.rr]:-} && -n ${P_P99[$tb.direct]:-} ]]; then
       s+=("- $name: p99 added at moderate load (Railyard round-robin minus upstream direct) = $(awk -v a="${P_P99[$tb.rr]}" -v b="${P_P99[$tb.direct]}" 'BEGIN {printf "%.2f", a - b}') ms (HAProxy: $(awk -v a="${P_P99[$tb.haproxy]}" -v b="${P_P99[$tb.direct]}" 'BEGIN {printf "%.2f", a - b}') ms)")
     fi
   done
   if [[ -n ${B_RPS[s.rr30]:-} ]]; then s+=("- static: 30 upstreams / 3 upstreams (round-robin) = $(ratio "${B_RPS[s.rr30]}" "${B_RPS[s.rr]}")"); fi
-  if [[ -n ${B_RPS[s.cache]:-} ]]; then s+=("- cache hits / nginx return 200 of the same bytes = $(ratio "${B_RPS[s.cache]}" "${B_RPS[s.limit]}")"); fi
+  if [[ -n ${B_RPS[s.cache]:-} ]]; then s+=("- cache hits / nginx return 200 of the same bytes = $(ratio "${B_RPS[s.cache]}" "${B_RPS[s.limit]}"); CPU per request $(cpu_us s.cache) µs vs nginx $(cpu_us s.limit) µs"); fi
   local g starts=""
   for g in on twin off; do
     [[ -z $starts ]] || starts+="; "

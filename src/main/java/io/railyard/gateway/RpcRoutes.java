@@ -7,13 +7,14 @@ import io.railyard.ratelimit.ClientAddress;
 import io.railyard.upstream.CallScope;
 import io.railyard.upstream.UpstreamPool;
 import io.railyard.upstream.UpstreamPools;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
@@ -61,28 +62,25 @@ public class RpcRoutes {
         bodyReadTimeoutMs = config.limits().bodyReadTimeout().toMillis();
         accessLog = config.accessLog().enabled();
         accessLogJson = "json".equals(config.accessLog().format());
-        BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes).setHandleFileUploads(false);
         for (String path : List.of("/", "/:network", "/:network/:apiKey")) {
-            // Admission is a route of its own: Vert.x wants the body handler first on a route.
+            // One handler reads the body itself: Vert.x Web's BodyHandler (a second route, form and upload
+            // handling) cost several percent of pass-through throughput, and a JSON-RPC body is only ever bytes.
             router.post(path).handler(this::admit);
-            router.post(path).handler(body).handler(this::handle).failureHandler(this::failure);
         }
     }
 
     /**
-     * Sheds load above {@code max-in-flight} before reading the body, and gives a slow sender
-     * {@code body-read-timeout} to finish its body.
+     * Sheds load above {@code max-in-flight} before reading the body, gives a slow sender {@code body-read-timeout}
+     * to finish its body, and reads at most {@code max-body-bytes} of it.
      */
     private void admit(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
         if (draining()) {
             RpcAnswer error = RpcAnswer.error(RpcErrorCode.RESOURCE_UNAVAILABLE, "Gateway shutting down; retry on another replica");
             ctx.response().putHeader(HttpHeaders.CONNECTION, "close").putHeader("Retry-After", "1");
             reply(ctx.response(), 503, error.toBuffer(RpcAnswer.NULL));
             return;
         }
-        // The body is JSON-RPC whatever the client labels it: without this, the body handler would parse a
-        // form or multipart body as such (curl -d sends application/x-www-form-urlencoded).
-        ctx.request().headers().remove(HttpHeaders.CONTENT_TYPE);
         if (inFlight.incrementAndGet() > maxInFlight) {
             inFlight.decrementAndGet();
             RpcAnswer error = RpcAnswer.error(RpcErrorCode.OVERLOADED, "Gateway overloaded: more than " + maxInFlight
@@ -92,20 +90,86 @@ public class RpcRoutes {
             return;
         }
         ctx.addEndHandler(v -> inFlight.decrementAndGet());
-        long timer = vertx.setTimer(bodyReadTimeoutMs, t -> {
+        long declared = declaredLength(request.getHeader(HttpHeaders.CONTENT_LENGTH));
+        if (declared > maxBodyBytes) {
+            bodyTooLarge(ctx);
+            return;
+        }
+        BodyReader body = new BodyReader(ctx, declared);
+        body.timer = vertx.setTimer(bodyReadTimeoutMs, t -> {
             if (!ctx.response().ended() && !ctx.response().closed()) {
                 RpcAnswer error = RpcAnswer.error(RpcErrorCode.BODY_TIMEOUT, "Request body not received within "
                         + bodyReadTimeoutMs + " ms (railyard.limits.body-read-timeout)");
                 ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
                 reply(ctx.response(), 408, error.toBuffer(RpcAnswer.NULL));
-                ctx.request().connection().close();
+                request.connection().close();
             }
         });
-        ctx.put(BODY_TIMER, timer);
-        ctx.next();
+        request.handler(body).endHandler(body::end).exceptionHandler(body::failed);
+        // Vert.x Web pauses the request until a handler is ready for its body.
+        request.resume();
     }
 
-    private static final String BODY_TIMER = "railyard.bodyTimer";
+    /** Collects one request body up to the limit, then hands it to {@link #handle}. */
+    private final class BodyReader implements Handler<Buffer> {
+        private final RoutingContext ctx;
+        private final Buffer received;
+        private boolean over;
+        long timer;
+
+        BodyReader(RoutingContext ctx, long declared) {
+            this.ctx = ctx;
+            this.received = Buffer.buffer(declared > 0 ? (int) declared : 1024);
+        }
+
+        @Override
+        public void handle(Buffer chunk) {
+            if (over) {
+                return;
+            }
+            if (received.length() + chunk.length() > maxBodyBytes) {
+                over = true;
+                vertx.cancelTimer(timer);
+                bodyTooLarge(ctx);
+                return;
+            }
+            received.appendBuffer(chunk);
+        }
+
+        void end(Void ignored) {
+            vertx.cancelTimer(timer);
+            if (!over) {
+                RpcRoutes.this.handle(ctx, received.getBytes());
+            }
+        }
+
+        void failed(Throwable cause) {
+            vertx.cancelTimer(timer);
+            // The connection broke mid-body: nobody is left to answer.
+        }
+    }
+
+    private void bodyTooLarge(RoutingContext ctx) {
+        if (ctx.response().ended() || ctx.response().closed()) {
+            return;
+        }
+        RpcAnswer error = RpcAnswer.error(RpcErrorCode.BODY_TOO_LARGE,
+                "Request body too large: the limit is " + maxBodyBytes + " bytes (railyard.limits.max-body-bytes)");
+        // The rest of the body is not read: the connection cannot carry another request.
+        ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+        reply(ctx.response(), 413, error.toBuffer(RpcAnswer.NULL));
+    }
+
+    private static long declaredLength(String header) {
+        if (header == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
 
     @ConfigProperty(name = "quarkus.shutdown.delay")
     Optional<Duration> shutdownDelay;
@@ -126,15 +190,7 @@ public class RpcRoutes {
         return started != 0 && System.nanoTime() - started >= shutdownDelay.orElse(Duration.ZERO).toNanos();
     }
 
-    private void cancelBodyTimer(RoutingContext ctx) {
-        Long timer = ctx.get(BODY_TIMER);
-        if (timer != null) {
-            vertx.cancelTimer(timer);
-        }
-    }
-
-    private void handle(RoutingContext ctx) {
-        cancelBodyTimer(ctx);
+    private void handle(RoutingContext ctx, byte[] body) {
         String network = ctx.pathParam("network");
         UpstreamPool pool = network == null ? pools.defaultPool() : pools.pool(network);
         if (pool == null) {
@@ -149,7 +205,6 @@ public class RpcRoutes {
         CallScope scope = new CallScope();
         HttpServerResponse response = ctx.response();
         response.closeHandler(v -> scope.cancel());
-        byte[] body = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
         String apiKey = ctx.pathParam("apiKey");
         if (apiKey == null) {
             apiKey = ctx.request().getHeader("X-Api-Key");
@@ -174,24 +229,6 @@ public class RpcRoutes {
                 reply(response, 500, RpcAnswer.error(RpcErrorCode.INTERNAL_ERROR, "internal error").toBuffer(RpcAnswer.NULL));
             }
         });
-    }
-
-    private void failure(RoutingContext ctx) {
-        cancelBodyTimer(ctx);
-        if (ctx.response().ended() || ctx.response().closed()) {
-            return;
-        }
-        if (ctx.statusCode() == 413) {
-            RpcAnswer error = RpcAnswer.error(RpcErrorCode.BODY_TOO_LARGE,
-                    "Request body too large: the limit is " + maxBodyBytes + " bytes (railyard.limits.max-body-bytes)");
-            reply(ctx.response(), 413, error.toBuffer(RpcAnswer.NULL));
-            return;
-        }
-        int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
-        RpcAnswer error = status < 500
-                ? RpcAnswer.error(RpcErrorCode.INVALID_REQUEST, "Invalid request: the HTTP request could not be read (HTTP " + status + ")")
-                : RpcAnswer.error(RpcErrorCode.INTERNAL_ERROR, "internal error");
-        reply(ctx.response(), status, error.toBuffer(RpcAnswer.NULL));
     }
 
     private static void reply(HttpServerResponse response, int status, Buffer body) {
