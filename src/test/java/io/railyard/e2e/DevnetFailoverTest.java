@@ -1,13 +1,13 @@
 package io.railyard.e2e;
 
 import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.railyard.devnet.Devnet;
 import io.railyard.testing.Await;
 import io.railyard.testing.DevnetResource;
 import io.railyard.testing.LogCapture;
+import io.railyard.testing.ReadLoad;
 import io.railyard.upstream.HealthChecker;
 import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamPool;
@@ -23,16 +23,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -46,20 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @QuarkusTestResource(value = DevnetResource.class, restrictToAnnotatedClass = true)
-@QuarkusTestResource(value = DevnetFailoverTest.FreePort.class, restrictToAnnotatedClass = true)
 class DevnetFailoverTest {
-
-    /** A free HTTP port for the application, so that this class can run while other builds hold 8081. */
-    public static class FreePort implements QuarkusTestResourceLifecycleManager {
-        @Override
-        public Map<String, String> start() {
-            return Map.of("quarkus.http.test-port", "0");
-        }
-
-        @Override
-        public void stop() {
-        }
-    }
 
     private static final String NETWORK = "rr";
     private static final int CLIENTS = 20;
@@ -89,7 +68,7 @@ class DevnetFailoverTest {
     @Test
     void killingANodeUnderSteadyReadsFailsNoClientRequestAndTheRestartedNodeIsReadmitted() throws Exception {
         Upstream victim = pool().byName("anvil-1");
-        ReadStream stream = ReadStream.start(this, CLIENTS);
+        ReadLoad stream = reads(CLIENTS);
         long killedAt;
         long streamStarted = System.nanoTime();
         try {
@@ -127,7 +106,7 @@ class DevnetFailoverTest {
         assertEquals("healthy", victim.stateReason());
 
         // It serves again: a short stream after readmission still fails nothing.
-        ReadStream after = ReadStream.start(this, 4);
+        ReadLoad after = reads(4);
         sleep(1000);
         after.stop();
         assertEquals(0, after.failed.get(), "reads after readmission: " + after.failures);
@@ -137,7 +116,7 @@ class DevnetFailoverTest {
     @Test
     void nodeHeldBackIsEjectedForLagAndReadmittedOnceItCatchesUp() throws Exception {
         Upstream held = pool().byName("anvil-2");
-        ReadStream stream = ReadStream.start(this, 4);
+        ReadLoad stream = reads(4);
         LogCapture log = LogCapture.ofPackage(HealthChecker.class);
         try {
             devnet.holdBack(2);
@@ -182,6 +161,15 @@ class DevnetFailoverTest {
 
     // ------------------------------------------------------------------------------------------ helpers
 
+    private ReadLoad reads(int clients) {
+        return ReadLoad.start(URI.create(gateway.toString() + NETWORK), clients, MAX_REQUESTS_PER_CLIENT, List.of(
+                "\"method\":\"eth_blockNumber\",\"params\":[]",
+                "\"method\":\"eth_getBalance\",\"params\":[\"" + Devnet.FIRST_ADDRESS + "\",\"latest\"]",
+                "\"method\":\"eth_getBlockByNumber\",\"params\":[\"latest\",false]",
+                "\"method\":\"eth_getTransactionCount\",\"params\":[\"" + Devnet.FIRST_ADDRESS + "\",\"latest\"]",
+                "\"method\":\"eth_getCode\",\"params\":[\"" + Devnet.FIRST_ADDRESS + "\",\"latest\"]"));
+    }
+
     private UpstreamPool pool() {
         return pools.pool(NETWORK);
     }
@@ -203,83 +191,6 @@ class DevnetFailoverTest {
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (Exception e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    /**
-     * Client threads reading through the gateway in a loop until stopped (or their request budget is spent),
-     * each request checked: HTTP 200, its own id back, a non-null result and no error.
-     */
-    private static final class ReadStream {
-        final AtomicLong total = new AtomicLong();
-        final AtomicLong failed = new AtomicLong();
-        final List<String> failures = Collections.synchronizedList(new ArrayList<>());
-        final AtomicBoolean running = new AtomicBoolean(true);
-        final ExecutorService threads;
-        final List<Future<?>> clients = new ArrayList<>();
-
-        private ReadStream(int count) {
-            threads = Executors.newFixedThreadPool(count);
-        }
-
-        static ReadStream start(DevnetFailoverTest test, int count) {
-            ReadStream s = new ReadStream(count);
-            URI endpoint = URI.create(test.gateway.toString() + NETWORK);
-            String[] calls = {
-                    "\"method\":\"eth_blockNumber\",\"params\":[]",
-                    "\"method\":\"eth_getBalance\",\"params\":[\"" + Devnet.FIRST_ADDRESS + "\",\"latest\"]",
-                    "\"method\":\"eth_getBlockByNumber\",\"params\":[\"latest\",false]",
-                    "\"method\":\"eth_getTransactionCount\",\"params\":[\"" + Devnet.FIRST_ADDRESS + "\",\"latest\"]",
-                    "\"method\":\"eth_getCode\",\"params\":[\"" + Devnet.FIRST_ADDRESS + "\",\"latest\"]",
-            };
-            for (int c = 0; c < count; c++) {
-                int client = c;
-                s.clients.add(s.threads.submit(() -> {
-                    for (int i = 0; i < MAX_REQUESTS_PER_CLIENT && s.running.get(); i++) {
-                        long id = client * 1_000_000L + i;
-                        String body = "{\"jsonrpc\":\"2.0\",\"id\":" + id + "," + calls[(client + i) % calls.length] + "}";
-                        String problem;
-                        try {
-                            HttpResponse<String> r = test.post(endpoint, body);
-                            problem = check(r, id);
-                        } catch (RuntimeException e) {
-                            problem = e.toString();
-                        }
-                        s.total.incrementAndGet();
-                        if (problem != null) {
-                            s.failed.incrementAndGet();
-                            if (s.failures.size() < 10) {
-                                s.failures.add(body + " -> " + problem);
-                            }
-                        }
-                    }
-                }));
-            }
-            return s;
-        }
-
-        private static String check(HttpResponse<String> r, long id) {
-            if (r.statusCode() != 200) {
-                return "HTTP " + r.statusCode() + " " + r.body();
-            }
-            JsonObject answer;
-            try {
-                answer = new JsonObject(r.body());
-            } catch (RuntimeException e) {
-                return "not JSON: " + r.body();
-            }
-            if (answer.containsKey("error") || answer.getValue("result") == null || answer.getLong("id") != id) {
-                return r.body();
-            }
-            return null;
-        }
-
-        void stop() throws Exception {
-            running.set(false);
-            for (Future<?> f : clients) {
-                f.get(30, TimeUnit.SECONDS);
-            }
-            threads.shutdownNow();
         }
     }
 }

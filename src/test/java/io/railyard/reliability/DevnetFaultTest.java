@@ -1,7 +1,6 @@
 package io.railyard.reliability;
 
 import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.railyard.devnet.Devnet;
@@ -9,6 +8,7 @@ import io.railyard.testing.Await;
 import io.railyard.testing.DevnetResource;
 import io.railyard.testing.LogCapture;
 import io.railyard.testing.Metrics;
+import io.railyard.testing.ReadLoad;
 import io.railyard.upstream.HealthChecker;
 import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamPool;
@@ -38,16 +38,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -64,25 +59,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @QuarkusTestResource(value = DevnetResource.class, restrictToAnnotatedClass = true)
-@QuarkusTestResource(value = DevnetFaultTest.FreePort.class, restrictToAnnotatedClass = true)
 class DevnetFaultTest {
-
-    /** A free HTTP port for the application, so that this class can run while other builds hold 8081. */
-    public static class FreePort implements QuarkusTestResourceLifecycleManager {
-        @Override
-        public Map<String, String> start() {
-            return Map.of("quarkus.http.test-port", "0");
-        }
-
-        @Override
-        public void stop() {
-        }
-    }
 
     private static final String NETWORK = "rr";
     private static final int READERS = 16;
     private static final int MAX_READS_PER_THREAD = 4000;
     private static final int MAX_TRANSFERS = 60;
+    /** What the readers ask, in turn. */
+    private static final List<String> READS = List.of(
+            "\"method\":\"eth_blockNumber\",\"params\":[]",
+            "\"method\":\"eth_getBalance\",\"params\":[\"" + Devnet.FIRST_ADDRESS + "\",\"latest\"]",
+            "\"method\":\"eth_getBlockByNumber\",\"params\":[\"latest\",false]",
+            "\"method\":\"eth_getTransactionCount\",\"params\":[\"" + Devnet.FIRST_ADDRESS + "\",\"pending\"]",
+            "\"method\":\"eth_chainId\",\"params\":[]",
+            "\"method\":\"eth_getBlockByNumber\",\"params\":[\"0x0\",false]",
+            "\"method\":\"eth_gasPrice\",\"params\":[]");
     private static final BigInteger GAS_LIMIT = BigInteger.valueOf(21_000);
 
     Devnet devnet;
@@ -106,13 +97,13 @@ class DevnetFaultTest {
         String metricsBefore = Metrics.scrape();
 
         LogCapture log = LogCapture.ofPackage(HealthChecker.class);
-        Readers readers = new Readers(URI.create(gateway + NETWORK));
         Writer writer = new Writer(through(NETWORK), recipient);
         List<String> story = new ArrayList<>();
         long started = System.nanoTime();
+        ReadLoad readers = null;
         ProcessHandle frozenProcess = null;
         try {
-            readers.start();
+            readers = ReadLoad.start(URI.create(gateway + NETWORK), READERS, MAX_READS_PER_THREAD, READS);
             writer.start();
             pause(started, 2000);
             devnet.kill(1);
@@ -133,7 +124,9 @@ class DevnetFaultTest {
             if (frozenProcess != null) {
                 signal("CONT", frozenProcess.pid());
             }
-            readers.stop();
+            if (readers != null) {
+                readers.stop();
+            }
             writer.stop();
         }
         story.add(at(started) + " load stopped");
@@ -142,7 +135,7 @@ class DevnetFaultTest {
         log.close();
 
         System.out.printf("[fault] %s%n[fault] reads: %d, failed %d, slowest %d ms; transfers: %d sent, %d send errors%n",
-                String.join("; ", story), readers.total.get(), readers.failed.get(), readers.slowest.get(),
+                String.join("; ", story), readers.total.get(), readers.failed.get(), readers.slowestMs.get(),
                 writer.sent.size(), writer.errors.size());
         List<String> events = log.messages().stream().filter(m -> m != null && m.startsWith(NETWORK + "/")).toList();
         System.out.printf("[fault] gateway log (%s/*):%n  %s%n", NETWORK, String.join("\n  ", events));
@@ -235,83 +228,6 @@ class DevnetFaultTest {
     }
 
     // ---------------------------------------------------------------- load
-
-    /** Client threads reading through the gateway; every answer checked (HTTP 200, its id, a result, no error). */
-    private final class Readers {
-        final AtomicLong total = new AtomicLong();
-        final AtomicLong failed = new AtomicLong();
-        final AtomicLong slowest = new AtomicLong();
-        final List<String> failures = Collections.synchronizedList(new ArrayList<>());
-        final AtomicBoolean running = new AtomicBoolean(true);
-        final ExecutorService threads = Executors.newFixedThreadPool(READERS);
-        final List<Future<?>> clients = new ArrayList<>();
-        final URI endpoint;
-
-        Readers(URI endpoint) {
-            this.endpoint = endpoint;
-        }
-
-        void start() {
-            String[] calls = {
-                    "\"method\":\"eth_blockNumber\",\"params\":[]",
-                    "\"method\":\"eth_getBalance\",\"params\":[\"" + Devnet.FIRST_ADDRESS + "\",\"latest\"]",
-                    "\"method\":\"eth_getBlockByNumber\",\"params\":[\"latest\",false]",
-                    "\"method\":\"eth_getTransactionCount\",\"params\":[\"" + Devnet.FIRST_ADDRESS + "\",\"pending\"]",
-                    "\"method\":\"eth_chainId\",\"params\":[]",
-                    "\"method\":\"eth_getBlockByNumber\",\"params\":[\"0x0\",false]",
-                    "\"method\":\"eth_gasPrice\",\"params\":[]",
-            };
-            for (int c = 0; c < READERS; c++) {
-                int client = c;
-                clients.add(threads.submit(() -> {
-                    for (int i = 0; i < MAX_READS_PER_THREAD && running.get(); i++) {
-                        long id = client * 1_000_000L + i;
-                        String body = "{\"jsonrpc\":\"2.0\",\"id\":" + id + "," + calls[(client + i) % calls.length] + "}";
-                        long t0 = System.nanoTime();
-                        String problem;
-                        try {
-                            HttpResponse<String> r = post(endpoint, body);
-                            problem = check(r, id);
-                        } catch (RuntimeException e) {
-                            problem = e.toString();
-                        }
-                        slowest.accumulateAndGet(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), Math::max);
-                        total.incrementAndGet();
-                        if (problem != null) {
-                            failed.incrementAndGet();
-                            if (failures.size() < 10) {
-                                failures.add(body + " -> " + problem);
-                            }
-                        }
-                    }
-                }));
-            }
-        }
-
-        private String check(HttpResponse<String> r, long id) {
-            if (r.statusCode() != 200) {
-                return "HTTP " + r.statusCode() + " " + r.body();
-            }
-            JsonObject answer;
-            try {
-                answer = new JsonObject(r.body());
-            } catch (RuntimeException e) {
-                return "not JSON: " + r.body();
-            }
-            if (answer.containsKey("error") || answer.getValue("result") == null || answer.getLong("id") != id) {
-                return r.body();
-            }
-            return null;
-        }
-
-        void stop() throws Exception {
-            running.set(false);
-            for (Future<?> f : clients) {
-                f.get(30, TimeUnit.SECONDS);
-            }
-            threads.shutdownNow();
-        }
-    }
 
     private record Transfer(BigInteger nonce, BigInteger value, String hash) {
     }
