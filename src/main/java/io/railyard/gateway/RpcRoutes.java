@@ -46,6 +46,7 @@ public class RpcRoutes {
     Vertx vertx;
 
     private static final Logger ACCESS = Logger.getLogger("railyard.access");
+    private static final Logger LOG = Logger.getLogger(RpcRoutes.class);
 
     private ClientAddress clientAddress;
     private boolean accessLog;
@@ -138,8 +139,17 @@ public class RpcRoutes {
 
         void end(Void ignored) {
             vertx.cancelTimer(timer);
-            if (!over) {
+            if (over) {
+                return;
+            }
+            try {
                 RpcRoutes.this.handle(ctx, received.getBytes());
+            } catch (RuntimeException e) {
+                // Outside the router now, so nothing else would answer: a bug must not leave the client hanging.
+                LOG.error("request failed", e);
+                if (!ctx.response().ended() && !ctx.response().closed()) {
+                    reply(ctx.response(), 500, RpcAnswer.error(RpcErrorCode.INTERNAL_ERROR, "internal error").toBuffer(RpcAnswer.NULL));
+                }
             }
         }
 

@@ -1,5 +1,10 @@
 package io.railyard.gateway;
 
+import io.quarkus.test.junit.QuarkusMock;
+import io.railyard.upstream.CallScope;
+import io.restassured.RestAssured;
+import io.restassured.config.HttpClientConfig;
+import io.vertx.core.Future;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -68,6 +73,22 @@ class GatewayTest {
             assertEquals("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + result + "}", r.asString());
         }
         assertEquals(5, fakes.calls("eth_getBlockByNumber"), "latest is never cached");
+    }
+
+    @Test
+    void aBugWhileAnsweringStillGetsTheClientAJsonRpcErrorRatherThanNoAnswer() {
+        QuarkusMock.installMockForType(new RpcGateway() {
+            @Override
+            public Future<GatewayReply> handle(UpstreamPool pool, byte[] body, String address, String presentedKey,
+                                               CallScope scope, AccessRecord access) {
+                throw new IllegalStateException("a bug");
+            }
+        }, RpcGateway.class);
+        Response r = given().contentType("application/json").body(call(1, "eth_chainId", "[]"))
+                .config(RestAssured.config().httpClient(HttpClientConfig.httpClientConfig().setParam("http.socket.timeout", 5000)))
+                .post("/testnet");
+        assertEquals(500, r.statusCode());
+        assertEquals(-32603, r.jsonPath().getInt("error.code"), r.asString());
     }
 
     @Test
