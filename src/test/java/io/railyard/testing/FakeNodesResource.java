@@ -51,11 +51,7 @@ public class FakeNodesResource implements QuarkusTestResourceLifecycleManager {
         config.put("railyard.health.interval", "250ms");
         config.put("railyard.forward.try-timeout", "1500ms");
         config.put("railyard.forward.request-timeout", "4s");
-        args.forEach((k, v) -> {
-            if (k.startsWith("railyard.") || k.startsWith("quarkus.")) {
-                config.put(k, v);
-            }
-        });
+        ResourceArgs.applyConfigKeys(args, config);
         return config;
     }
 

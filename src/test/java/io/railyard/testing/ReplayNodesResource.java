@@ -42,11 +42,7 @@ public class ReplayNodesResource implements QuarkusTestResourceLifecycleManager 
             config.put(prefix + ".upstreams.replay-" + i + ".url", replay.url());
         }
         config.put("railyard.health.interval", "250ms");
-        args.forEach((k, v) -> {
-            if (k.startsWith("railyard.") || k.startsWith("quarkus.")) {
-                config.put(k, v);
-            }
-        });
+        ResourceArgs.applyConfigKeys(args, config);
         return config;
     }
 
