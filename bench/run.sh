@@ -27,6 +27,8 @@
 #   JAVA [java], JAVA_OPTS [-Xmx256m -XX:+UseSerialGC: the image's collector]; ANVIL [the build's src/test/anvil/... binary, installed when missing]
 #   OFF_PROPS [-Drailyard.cache.enabled=false -Drailyard.health.interval=60s
 #              -Dquarkus.micrometer.binder.http-server.ignore-patterns=/.*]: the "features off" gateway's settings
+#   FLOOR [1]              add the "bare Vert.x forwarder" rows (bench/floor/BareForwarder.java, compiled with JAVAC
+#                          [javac] against the jar's libraries; skipped with a note when javac is missing; 0 to skip)
 #   RESULTS [bench/RESULTS.md]; KEEP_LOGS [1]: copy configs and logs to bench/out/ at exit
 set -euo pipefail
 
@@ -52,6 +54,8 @@ JAVA_OPTS=${JAVA_OPTS:--Xmx256m -XX:+UseSerialGC}
 ANVIL=${ANVIL:-$ROOT/src/test/anvil/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil}
 RESULTS=${RESULTS:-$BENCH/RESULTS.md}
 KEEP_LOGS=${KEEP_LOGS:-1}
+FLOOR=${FLOOR:-1}
+JAVAC=${JAVAC:-javac}
 DEFAULT_OFF_PROPS="-Drailyard.cache.enabled=false -Drailyard.health.interval=60s -Dquarkus.micrometer.binder.http-server.ignore-patterns=/.*"
 OFF_PROPS=${OFF_PROPS:-$DEFAULT_OFF_PROPS}
 LUA="$BENCH/jsonrpc.lua"
@@ -480,6 +484,37 @@ backend static
   HAPROXY_PID=$STARTED_PID
 }
 
+# The JVM floor: the same Vert.x and Netty as the gateway with none of Railyard (see bench/floor/BareForwarder.java).
+FLOOR_PID=""; FLOOR_ANVIL_PORT=""; FLOOR_STATIC_PORT=""
+start_floor() {
+  ((FLOOR == 1)) || return 0
+  if ! command -v "$JAVAC" >/dev/null 2>&1; then
+    log "no $JAVAC (a JDK, not a JRE, is needed): the bare Vert.x forwarder rows are skipped"
+    return 0
+  fi
+  local lib listeners=() java_opts=()
+  lib="$(cd "$(dirname "$JAR")" && pwd)/lib/main"
+  mkdir -p "$WORK/floor"
+  "$JAVAC" -nowarn -d "$WORK/floor" -cp "$lib/*" "$BENCH/floor/BareForwarder.java" >"$WORK/floor-javac.log" 2>&1 ||
+    { cat "$WORK/floor-javac.log" >&2; die "could not compile bench/floor/BareForwarder.java (FLOOR=0 skips its rows)"; }
+  if ((${#ANVIL_PORTS[@]})); then
+    free_port; FLOOR_ANVIL_PORT=$PORT
+    listeners+=("$PORT=$(IFS=,; echo "${ANVIL_PORTS[*]}")")
+  fi
+  if ((${#STATIC_PORTS[@]})); then
+    free_port; FLOOR_STATIC_PORT=$PORT
+    local three=("${STATIC_PORTS[@]:0:3}")
+    listeners+=("$PORT=$(IFS=,; echo "${three[*]}")")
+  fi
+  # The listeners, so that wait_listening knows which ports to wait for.
+  printf '127.0.0.1:%s\n' "${listeners[@]%%=*}" >"$WORK/floor.cfg"
+  read -r -a java_opts <<<"$JAVA_OPTS"
+  start_bg floor "$JAVA" "${java_opts[@]}" -cp "$WORK/floor:$lib/*" BareForwarder "${listeners[@]}"
+  FLOOR_PID=$STARTED_PID
+  wait_listening floor "$FLOOR_PID" ${FLOOR_ANVIL_PORT:+"$FLOOR_ANVIL_PORT"} ${FLOOR_STATIC_PORT:+"$FLOOR_STATIC_PORT"}
+  log "bare Vert.x forwarder on ${listeners[*]}"
+}
+
 # ------------------------------------------------------------------------------------------- gateways
 
 # net_props NET ROUTING PORTS...: the system properties of one network
@@ -586,6 +621,9 @@ define_targets() {
     add_target a.direct anvil pass "upstream direct (one anvil, the limit)" "$A0" "$body" "${ANVIL_PIDS[0]}"
     add_target a.nginx anvil pass "nginx proxy_pass (keepalive)" "http://127.0.0.1:$NGINX_ANVIL_PORT/" "$body" "$proxy"
     add_target a.haproxy anvil pass "HAProxy roundrobin (http-reuse always)" "http://127.0.0.1:$HAPROXY_ANVIL_PORT/" "$body" "$HAPROXY_PID"
+    if [[ -n $FLOOR_ANVIL_PORT ]]; then
+      add_target a.floor anvil pass "bare Vert.x forwarder (no Railyard, no Quarkus: the JVM floor)" "http://127.0.0.1:$FLOOR_ANVIL_PORT/" "$body" "$FLOOR_PID"
+    fi
     add_target a.rr anvil pass "Railyard round-robin" "$on/rr" "$body" "$gw_on"
     add_target a.lc anvil pass "Railyard least-connections" "$on/lc" "$body" "$gw_on"
     add_target a.ih anvil pass "Railyard ip-hash (one client: one node)" "$on/ih" "$body" "$gw_on"
@@ -601,6 +639,9 @@ define_targets() {
     add_target s.direct static pass "upstream direct (one static nginx, the limit)" "$S0" "$body" "$static_pids"
     add_target s.nginx static pass "nginx proxy_pass (keepalive)" "http://127.0.0.1:$NGINX_STATIC_PORT/" "$body" "$proxy"
     add_target s.haproxy static pass "HAProxy roundrobin (http-reuse always)" "http://127.0.0.1:$HAPROXY_STATIC_PORT/" "$body" "$HAPROXY_PID"
+    if [[ -n $FLOOR_STATIC_PORT ]]; then
+      add_target s.floor static pass "bare Vert.x forwarder (no Railyard, no Quarkus: the JVM floor)" "http://127.0.0.1:$FLOOR_STATIC_PORT/" "$body" "$FLOOR_PID"
+    fi
     add_target s.rr static pass "Railyard round-robin" "$on/srr" "$body" "$gw_on"
     add_target s.lc static pass "Railyard least-connections" "$on/slc" "$body" "$gw_on"
     add_target s.ih static pass "Railyard ip-hash" "$on/sih" "$body" "$gw_on"
@@ -750,7 +791,7 @@ report() {
     base_n=${B_RPS[${table:0:1}.nginx]:-}
     base_h=${B_RPS[${table:0:1}.haproxy]:-}
     vs_nginx="–"; vs_haproxy="–"
-    if [[ $t == *.rr* || $t == *.lc || $t == *.ih || $t == *.off || $t == *.twin ]] && [[ ${T_KIND[$t]} == pass ]]; then
+    if [[ $t == *.rr* || $t == *.lc || $t == *.ih || $t == *.off || $t == *.twin || $t == *.floor ]] && [[ ${T_KIND[$t]} == pass ]]; then
       vs_nginx=$(ratio "${B_RPS[$t]}" "$base_n"); vs_haproxy=$(ratio "${B_RPS[$t]}" "$base_h")
     elif [[ $t == s.cache ]]; then
       vs_nginx="$(ratio "${B_RPS[$t]}" "${B_RPS[s.limit]:-}") of limit"
@@ -768,6 +809,9 @@ report() {
     local name=anvil; [[ $tb == s ]] && name=static
     s+=("- $name: Railyard round-robin / nginx = $(ratio "${B_RPS[$tb.rr]}" "${B_RPS[$tb.nginx]}"), / HAProxy = $(ratio "${B_RPS[$tb.rr]}" "${B_RPS[$tb.haproxy]}") (req/s); p99 $(fmt "${B_P99[$tb.rr]}" %.2f) ms vs HAProxy $(fmt "${B_P99[$tb.haproxy]}" %.2f) ms, nginx $(fmt "${B_P99[$tb.nginx]}" %.2f) ms")
     s+=("- $name: CPU per request (CPU % × 10 ms / req/s, steadier than req/s when the cores are shared): Railyard round-robin $(cpu_us "$tb.rr") µs, HAProxy $(cpu_us "$tb.haproxy") µs, nginx $(cpu_us "$tb.nginx") µs")
+    if [[ -n ${B_RPS[$tb.floor]:-} ]]; then
+      s+=("- $name: Railyard round-robin / bare Vert.x forwarder = $(ratio "${B_RPS[$tb.rr]}" "${B_RPS[$tb.floor]}") (req/s); the forwarder / HAProxy = $(ratio "${B_RPS[$tb.floor]}" "${B_RPS[$tb.haproxy]}"); CPU per request: forwarder $(cpu_us "$tb.floor") µs")
+    fi
     s+=("- $name: features on / off = $(ratio "${B_RPS[$tb.twin]}" "${B_RPS[$tb.off]}") (twin JVM over the off JVM; cost of cache lookup, HTTP server metrics and probes: $(awk -v a="${B_RPS[$tb.twin]}" -v b="${B_RPS[$tb.off]}" 'BEGIN {printf "%.1f", 100 * (1 - a / b)}') %); the main gateway over the twin, same settings: $(ratio "${B_RPS[$tb.rr]}" "${B_RPS[$tb.twin]}")")
     if [[ -n ${P_P99[$tb.rr]:-} && -n ${P_P99[$tb.direct]:-} ]]; then
       s+=("- $name: p99 added at moderate load (Railyard round-robin minus upstream direct) = $(awk -v a="${P_P99[$tb.rr]}" -v b="${P_P99[$tb.direct]}" 'BEGIN {printf "%.2f", a - b}') ms (HAProxy: $(awk -v a="${P_P99[$tb.haproxy]}" -v b="${P_P99[$tb.direct]}" 'BEGIN {printf "%.2f", a - b}') ms)")
@@ -854,6 +898,7 @@ main() {
   start_gateway on
   start_gateway twin
   start_gateway off
+  start_floor
   write_bodies
   define_targets
   preflight
@@ -862,7 +907,9 @@ main() {
   per_target=$(( $(seconds_of "$WARMUP") + RUNS * $(seconds_of "$DURATION") ))
   local tables
   tables=$(wc -w <<<"$TABLES")
-  seconds_total=$(( ${#TARGETS[@]} * per_target + 3 * tables * $(seconds_of "$GATEWAY_WARMUP") ))
+  local warmed=3
+  if [[ -n $FLOOR_PID ]]; then warmed=4; fi
+  seconds_total=$(( ${#TARGETS[@]} * per_target + warmed * tables * $(seconds_of "$GATEWAY_WARMUP") ))
   if ((PACED_DELAY_MS > 0)); then
     for t in "${TARGETS[@]}"; do
       if [[ ${T_KIND[$t]} == pass ]]; then seconds_total=$((seconds_total + RUNS * $(seconds_of "$DURATION"))); fi
@@ -873,7 +920,7 @@ main() {
   local t r
   # JIT warm-up of both gateway JVMs on their round-robin pass-through rows of each table, so that neither is
   # measured while its compiler threads are still busy.
-  for t in a.rr a.twin a.off s.rr s.twin s.off; do
+  for t in a.rr a.twin a.off a.floor s.rr s.twin s.off s.floor; do
     if [[ -n ${T_URL[$t]:-} ]]; then
       log "gateway warm-up ($GATEWAY_WARMUP): ${T_LABEL[$t]} [${T_TABLE[$t]}]"
       measure "$t" "$CONNECTIONS" 0 "$GATEWAY_WARMUP"
