@@ -125,7 +125,7 @@ public class RpcGateway {
     private Future<GatewayReply> unauthorized(String network, String message) {
         RpcAnswer error = RpcAnswer.error(RpcErrorCode.UNAUTHORIZED, message);
         meters.request(network, MethodSpec.OTHER, outcome(error), 0);
-        return Future.succeededFuture(new GatewayReply(401, error.toBuffer(RpcAnswer.NULL)));
+        return Future.succeededFuture(GatewayReply.of(error, RpcAnswer.NULL));
     }
 
     /** A batch costs the sum of its entries; anything unreadable costs 1, so garbage floods are limited too. */
@@ -187,12 +187,12 @@ public class RpcGateway {
         if (decoded instanceof RpcBody.Failed failed) {
             RpcAnswer error = RpcAnswer.error(failed.code(), failed.message());
             meters.request(pool.network(), MethodSpec.OTHER, outcome(error), 0);
-            return Future.succeededFuture(new GatewayReply(failed.code().httpStatus(), error.toBuffer(RpcAnswer.NULL)));
+            return Future.succeededFuture(GatewayReply.of(error, RpcAnswer.NULL));
         }
         if (decoded instanceof RpcBody.Single single) {
             return answer(pool, single.item(), client, deadline, scope, access, null).map(answer -> answer == null
                     ? new GatewayReply(204, null)
-                    : new GatewayReply(answer.httpStatus(), answer.toBuffer(single.item().replyId())));
+                    : GatewayReply.of(answer, single.item().replyId()));
         }
         List<RpcItem> items = ((RpcBody.Batch) decoded).items();
         List<Future<RpcAnswer>> answers = new ArrayList<>(items.size());

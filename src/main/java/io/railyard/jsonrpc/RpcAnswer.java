@@ -1,5 +1,6 @@
 package io.railyard.jsonrpc;
 
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
 
 import java.nio.charset.StandardCharsets;
@@ -76,9 +77,25 @@ public record RpcAnswer(byte[] result, byte[] error, int errorCode, String error
         return out.appendByte((byte) '}');
     }
 
+    /** The same bytes as {@link #writeTo(Buffer, byte[])}, into a Netty buffer (a pooled direct one, for a socket). */
+    public ByteBuf writeTo(ByteBuf out, byte[] id) {
+        out.writeBytes(HEAD).writeBytes(id == null ? NULL : id);
+        if (result != null) {
+            out.writeBytes(RESULT).writeBytes(result);
+        } else {
+            out.writeBytes(ERROR).writeBytes(error);
+        }
+        return out.writeByte('}');
+    }
+
+    /** How many bytes {@link #writeTo} writes for this id. */
+    public int encodedSize(byte[] id) {
+        return HEAD.length + (id == null ? NULL.length : id.length)
+                + (result != null ? RESULT.length + result.length : ERROR.length + error.length) + 1;
+    }
+
     public Buffer toBuffer(byte[] id) {
-        int size = HEAD.length + (id == null ? 4 : id.length) + 12 + (result != null ? result.length : error.length);
-        return writeTo(Buffer.buffer(size), id);
+        return writeTo(Buffer.buffer(encodedSize(id)), id);
     }
 
     private static byte[] bytes(String s) {

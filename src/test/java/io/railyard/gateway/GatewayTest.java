@@ -1,10 +1,13 @@
 package io.railyard.gateway;
 
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocatorMetric;
 import io.quarkus.test.junit.QuarkusMock;
 import io.railyard.upstream.CallScope;
 import io.restassured.RestAssured;
 import io.restassured.config.HttpClientConfig;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.impl.VertxByteBufAllocator;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -73,6 +76,22 @@ class GatewayTest {
             assertEquals("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + result + "}", r.asString());
         }
         assertEquals(5, fakes.calls("eth_getBlockByNumber"), "latest is never cached");
+    }
+
+    @Test
+    void answersWrittenFromPooledDirectBuffersGoBackToThePool() {
+        String block = "{\"logsBloom\":\"0x" + "ab".repeat(6500) + "\"}";
+        fakes.nodes().forEach(n -> n.result("eth_getBlockByNumber", block));
+        String expected = "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":" + block + "}";
+        assertEquals(expected, post("/testnet", call(7, "eth_getBlockByNumber", "[\"0x10\",false]")).asString());
+        PooledByteBufAllocatorMetric sockets = ((PooledByteBufAllocator) VertxByteBufAllocator.POOLED_ALLOCATOR).metric();
+        long before = sockets.usedDirectMemory();
+        for (int i = 0; i < 2000; i++) {
+            assertEquals(expected, post("/testnet", call(7, "eth_getBlockByNumber", "[\"0x10\",false]")).asString());
+        }
+        // Unreleased, 2,000 answers of 13 KB would hold about 26 MB of the pool; released, they reuse the same memory.
+        long grown = sockets.usedDirectMemory() - before;
+        assertTrue(grown < 8 << 20, "the socket buffer pool grew by " + grown + " bytes over 2,000 answers");
     }
 
     @Test
