@@ -197,7 +197,10 @@ public interface RailyardConfig {
         @WithDefault("3")
         int maxAttempts();
 
-        /** Keep-alive connections kept per upstream. */
+        /**
+         * Keep-alive connections kept per upstream, at most; shared out evenly between the event loops (each keeps its
+         * own, rounded up), so that a call never leaves the thread of the request that made it.
+         */
         @WithDefault("64")
         int connectionsPerUpstream();
 
