@@ -278,9 +278,9 @@ public class RpcRoutes {
     private static void reply(HttpServerResponse response, int status, RpcAnswer answer, byte[] id) {
         ByteBuf out = VertxByteBufAllocator.POOLED_ALLOCATOR.directBuffer(answer.encodedSize(id));
         try {
-            answer.writeTo(out, id);
+            Buffer body = answer.writeTo(Buffer.buffer(out), id);
             response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
-                    .end(Buffer.buffer(out)).onComplete(written -> out.release());
+                    .end(body).onComplete(written -> out.release());
         } catch (RuntimeException e) {
             out.release();
             throw e;

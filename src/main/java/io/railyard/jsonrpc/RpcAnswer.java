@@ -1,6 +1,5 @@
 package io.railyard.jsonrpc;
 
-import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
 
 import java.nio.charset.StandardCharsets;
@@ -75,17 +74,6 @@ public record RpcAnswer(byte[] result, byte[] error, int errorCode, String error
             out.appendBytes(ERROR).appendBytes(error);
         }
         return out.appendByte((byte) '}');
-    }
-
-    /** The same bytes as {@link #writeTo(Buffer, byte[])}, into a Netty buffer (a pooled direct one, for a socket). */
-    public ByteBuf writeTo(ByteBuf out, byte[] id) {
-        out.writeBytes(HEAD).writeBytes(id == null ? NULL : id);
-        if (result != null) {
-            out.writeBytes(RESULT).writeBytes(result);
-        } else {
-            out.writeBytes(ERROR).writeBytes(error);
-        }
-        return out.writeByte('}');
     }
 
     /** How many bytes {@link #writeTo} writes for this id. */
