@@ -10,12 +10,12 @@ import java.util.Map;
  * written out only by whoever sends it ({@link RpcRoutes} writes it straight into the socket's buffer).
  *
  * @param status   HTTP status
- * @param written  JSON body, or null for a single answer or when there is nothing to say
+ * @param body     JSON body, or null for a single answer or when there is nothing to say (only notifications)
  * @param headers  extra response headers (Retry-After, RateLimit...)
  * @param answer   the single answer, or null
  * @param answerId the client's id for {@code answer}
  */
-public record GatewayReply(int status, Buffer written, Map<String, String> headers, RpcAnswer answer, byte[] answerId) {
+public record GatewayReply(int status, Buffer body, Map<String, String> headers, RpcAnswer answer, byte[] answerId) {
 
     public GatewayReply(int status, Buffer body, Map<String, String> headers) {
         this(status, body, headers, null, null);
@@ -28,10 +28,5 @@ public record GatewayReply(int status, Buffer written, Map<String, String> heade
     /** The reply to a single request: its answer under the client's id. */
     public static GatewayReply of(RpcAnswer answer, byte[] id) {
         return new GatewayReply(answer.httpStatus(), null, Map.of(), answer, id);
-    }
-
-    /** The JSON body, or null when there is nothing to say (only notifications were sent). */
-    public Buffer body() {
-        return answer != null ? answer.toBuffer(answerId) : written;
     }
 }

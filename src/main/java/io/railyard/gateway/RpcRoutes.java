@@ -80,17 +80,15 @@ public class RpcRoutes {
     private void admit(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
         if (draining()) {
-            RpcAnswer error = RpcAnswer.error(RpcErrorCode.RESOURCE_UNAVAILABLE, "Gateway shutting down; retry on another replica");
             ctx.response().putHeader(HttpHeaders.CONNECTION, "close").putHeader("Retry-After", "1");
-            reply(ctx.response(), 503, error.toBuffer(RpcAnswer.NULL));
+            refuse(ctx.response(), RpcErrorCode.RESOURCE_UNAVAILABLE, "Gateway shutting down; retry on another replica");
             return;
         }
         if (inFlight.incrementAndGet() > maxInFlight) {
             inFlight.decrementAndGet();
-            RpcAnswer error = RpcAnswer.error(RpcErrorCode.OVERLOADED, "Gateway overloaded: more than " + maxInFlight
-                    + " requests in flight (railyard.limits.max-in-flight); retry shortly");
             ctx.response().putHeader("Retry-After", "1").putHeader(HttpHeaders.CONNECTION, "close");
-            reply(ctx.response(), 503, error.toBuffer(RpcAnswer.NULL));
+            refuse(ctx.response(), RpcErrorCode.OVERLOADED, "Gateway overloaded: more than " + maxInFlight
+                    + " requests in flight (railyard.limits.max-in-flight); retry shortly");
             return;
         }
         ctx.addEndHandler(v -> inFlight.decrementAndGet());
@@ -147,10 +145,9 @@ public class RpcRoutes {
             }
             timer = vertx.setTimer(bodyReadTimeoutMs, t -> {
                 if (!ctx.response().ended() && !ctx.response().closed()) {
-                    RpcAnswer error = RpcAnswer.error(RpcErrorCode.BODY_TIMEOUT, "Request body not received within "
-                            + bodyReadTimeoutMs + " ms (railyard.limits.body-read-timeout)");
                     ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-                    reply(ctx.response(), 408, error.toBuffer(RpcAnswer.NULL));
+                    refuse(ctx.response(), RpcErrorCode.BODY_TIMEOUT, "Request body not received within "
+                            + bodyReadTimeoutMs + " ms (railyard.limits.body-read-timeout)");
                     ctx.request().connection().close();
                 }
             });
@@ -168,7 +165,7 @@ public class RpcRoutes {
                 // Outside the router now, so nothing else would answer: a bug must not leave the client hanging.
                 LOG.error("request failed", e);
                 if (!ctx.response().ended() && !ctx.response().closed()) {
-                    reply(ctx.response(), 500, RpcAnswer.error(RpcErrorCode.INTERNAL_ERROR, "internal error").toBuffer(RpcAnswer.NULL));
+                    refuse(ctx.response(), RpcErrorCode.INTERNAL_ERROR, "internal error");
                 }
             }
         }
@@ -184,11 +181,10 @@ public class RpcRoutes {
         if (ctx.response().ended() || ctx.response().closed()) {
             return;
         }
-        RpcAnswer error = RpcAnswer.error(RpcErrorCode.BODY_TOO_LARGE,
-                "Request body too large: the limit is " + maxBodyBytes + " bytes (railyard.limits.max-body-bytes)");
         // The rest of the body is not read: the connection cannot carry another request.
         ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-        reply(ctx.response(), 413, error.toBuffer(RpcAnswer.NULL));
+        refuse(ctx.response(), RpcErrorCode.BODY_TOO_LARGE,
+                "Request body too large: the limit is " + maxBodyBytes + " bytes (railyard.limits.max-body-bytes)");
     }
 
     private static long declaredLength(String header) {
@@ -228,7 +224,7 @@ public class RpcRoutes {
             String message = network == null
                     ? "no default network: set railyard.default-network or POST to /<network> (" + String.join(", ", pools.all().keySet()) + ")"
                     : "unknown network '" + network + "' (configured: " + String.join(", ", pools.all().keySet()) + ")";
-            reply(ctx.response(), RpcErrorCode.UNKNOWN_NETWORK.httpStatus(), RpcAnswer.error(RpcErrorCode.UNKNOWN_NETWORK, message).toBuffer(RpcAnswer.NULL));
+            refuse(ctx.response(), RpcErrorCode.UNKNOWN_NETWORK, message);
             return;
         }
         // The socket's own peer: the trusted-proxy rule is about who connected, whatever headers say.
@@ -255,15 +251,20 @@ public class RpcRoutes {
                 reply.headers().forEach(response::putHeader);
                 if (reply.answer() != null) {
                     reply(response, reply.status(), reply.answer(), reply.answerId());
-                } else if (reply.written() == null) {
+                } else if (reply.body() == null) {
                     response.setStatusCode(reply.status()).end();
                 } else {
-                    reply(response, reply.status(), reply.written());
+                    reply(response, reply.status(), reply.body());
                 }
             } else {
-                reply(response, 500, RpcAnswer.error(RpcErrorCode.INTERNAL_ERROR, "internal error").toBuffer(RpcAnswer.NULL));
+                refuse(response, RpcErrorCode.INTERNAL_ERROR, "internal error");
             }
         });
+    }
+
+    /** One of the gateway's own errors, with the HTTP status its code calls for. */
+    private static void refuse(HttpServerResponse response, RpcErrorCode code, String message) {
+        reply(response, code.httpStatus(), RpcAnswer.error(code, message), RpcAnswer.NULL);
     }
 
     private static void reply(HttpServerResponse response, int status, Buffer body) {
