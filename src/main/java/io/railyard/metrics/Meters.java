@@ -141,12 +141,17 @@ public class Meters {
     }
 
     private static Series series(Map<String, Map<String, Series>> all, String network, String name, Supplier<Timer> timer) {
-        Map<String, Series> byName = all.get(network);
+        return perNetwork(all, network, name, () -> new Series(timer.get()));
+    }
+
+    /** The meter of a network and a name, made on first use; a plain read afterwards (computeIfAbsent locks). */
+    private static <M> M perNetwork(Map<String, Map<String, M>> all, String network, String name, Supplier<M> create) {
+        Map<String, M> byName = all.get(network);
         if (byName == null) {
             byName = all.computeIfAbsent(network, k -> new ConcurrentHashMap<>());
         }
-        Series series = byName.get(name);
-        return series != null ? series : byName.computeIfAbsent(name, k -> new Series(timer.get()));
+        M meter = byName.get(name);
+        return meter != null ? meter : byName.computeIfAbsent(name, k -> create.get());
     }
 
     private static Counter outcome(Series series, String outcome, Supplier<Counter> counter) {
@@ -172,15 +177,7 @@ public class Meters {
 
     /** Per cacheable request, so looked up like the request series: no key built each time. */
     public void cache(String network, String result) {
-        Map<String, Counter> byResult = cacheCounters.get(network);
-        if (byResult == null) {
-            byResult = cacheCounters.computeIfAbsent(network, k -> new ConcurrentHashMap<>());
-        }
-        Counter c = byResult.get(result);
-        if (c == null) {
-            c = byResult.computeIfAbsent(result, k -> counter(CACHE_REQUESTS, "network", network, "result", result));
-        }
-        c.increment();
+        perNetwork(cacheCounters, network, result, () -> counter(CACHE_REQUESTS, "network", network, "result", result)).increment();
     }
 
     public <T> void upstreamGauges(String network, String upstream, T state, ToDoubleFunction<T> up, ToDoubleFunction<T> head,

@@ -38,7 +38,7 @@ public final class UpstreamClient {
 
     private final HttpClientOptions clientOptions;
     private final PoolOptions loopPool;
-    /** For calls made outside an event loop (tests, startup). */
+    /** For calls made outside an event loop (tests, worker threads). */
     private final HttpClient shared;
     private final Map<Thread, HttpClient> perLoop = new ConcurrentHashMap<>();
     private final RpcCodec codec;
