@@ -18,7 +18,9 @@
 #   THREADS [1]            wrk threads
 #   WARMUP [3s]            one unmeasured run per target before the measured rounds
 #   GATEWAY_WARMUP [15s]   before those, an unmeasured run on each gateway's round-robin row of each table (JIT)
-#   PACED_CONNECTIONS [16] connections of the fixed moderate-load runs (pass-through rows only)
+#   PACED_SHARE [0.5]      the moderate-load runs (pass-through rows only) aim at this share of Railyard round-robin's
+#                          saturated rate, measured in the same run: their connection count is calibrated per table
+#   PACED_CONNECTIONS [auto] or a fixed connection count for the moderate-load runs instead of the calibration
 #   PACED_DELAY_MS [1]     pause of each connection after every answer in those runs (0 disables them)
 #   TABLES ["anvil static"] which tables to run
 #   UPSTREAMS30 [1]        add the "Railyard round-robin, 30 static upstreams" row (0 to skip)
@@ -42,7 +44,8 @@ CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-1}
 WARMUP=${WARMUP:-3s}
 GATEWAY_WARMUP=${GATEWAY_WARMUP:-15s}
-PACED_CONNECTIONS=${PACED_CONNECTIONS:-16}
+PACED_SHARE=${PACED_SHARE:-0.5}
+PACED_CONNECTIONS=${PACED_CONNECTIONS:-auto}
 PACED_DELAY_MS=${PACED_DELAY_MS:-1}
 TABLES=${TABLES:-"anvil static"}
 UPSTREAMS30=${UPSTREAMS30:-1}
@@ -67,7 +70,7 @@ ANVIL_FINAL_BLOCK=0x10    # a final block on the anvil nodes
 STATIC_FINAL_BLOCK=0x1312d00   # block 20,000,000: the number in bench/static-block.json
 STATIC_HEAD=0x1312d40          # the static upstreams' eth_blockNumber: 64 blocks later
 
-COMMAND_LINE="DURATION=$DURATION RUNS=$RUNS CONNECTIONS=$CONNECTIONS THREADS=$THREADS WARMUP=$WARMUP GATEWAY_WARMUP=$GATEWAY_WARMUP PACED_CONNECTIONS=$PACED_CONNECTIONS PACED_DELAY_MS=$PACED_DELAY_MS TABLES=\"$TABLES\" UPSTREAMS30=$UPSTREAMS30 JAVA_OPTS=\"$JAVA_OPTS\" bench/run.sh"
+COMMAND_LINE="DURATION=$DURATION RUNS=$RUNS CONNECTIONS=$CONNECTIONS THREADS=$THREADS WARMUP=$WARMUP GATEWAY_WARMUP=$GATEWAY_WARMUP PACED_SHARE=$PACED_SHARE PACED_CONNECTIONS=$PACED_CONNECTIONS PACED_DELAY_MS=$PACED_DELAY_MS TABLES=\"$TABLES\" UPSTREAMS30=$UPSTREAMS30 JAVA_OPTS=\"$JAVA_OPTS\" bench/run.sh"
 
 [[ $OFF_PROPS == "$DEFAULT_OFF_PROPS" ]] || COMMAND_LINE="OFF_PROPS=\"$OFF_PROPS\" $COMMAND_LINE"
 
@@ -95,7 +98,9 @@ check_prerequisites() {
     [[ $t == anvil || $t == static ]] || die "TABLES: unknown table '$t' (anvil, static)"
   done
   [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, not '$RUNS'"
-  [[ $CONNECTIONS =~ ^[1-9][0-9]*$ && $PACED_CONNECTIONS =~ ^[1-9][0-9]*$ ]] || die "CONNECTIONS and PACED_CONNECTIONS must be positive integers"
+  [[ $CONNECTIONS =~ ^[1-9][0-9]*$ ]] || die "CONNECTIONS must be a positive integer, not '$CONNECTIONS'"
+  [[ $PACED_CONNECTIONS == auto || $PACED_CONNECTIONS =~ ^[1-9][0-9]*$ ]] || die "PACED_CONNECTIONS must be auto or a positive integer, not '$PACED_CONNECTIONS'"
+  awk -v s="$PACED_SHARE" 'BEGIN {exit !(s ~ /^(0?\.[0-9]+|1(\.0*)?)$/ && s > 0)}' || die "PACED_SHARE must be a number above 0 and at most 1, not '$PACED_SHARE'"
   [[ $PACED_DELAY_MS =~ ^[0-9]+$ ]] || die "PACED_DELAY_MS must be a whole number of milliseconds"
   seconds_of "$DURATION" >/dev/null && seconds_of "$WARMUP" >/dev/null && seconds_of "$GATEWAY_WARMUP" >/dev/null
   [[ -f $STATIC_BLOCK && -f $LUA ]] || die "bench/static-block.json or bench/jsonrpc.lua is missing"
@@ -756,6 +761,33 @@ record_best() {
   fi
 }
 
+# calibrate_paced TB (a or s): the connection count of TB's moderate-load runs. Railyard round-robin is paced
+# (PACED_DELAY_MS after each answer) at connection counts scaled towards PACED_SHARE of its best saturated rate of
+# this run, until it lands within 8 % of it (at most five 2 s tries). Every pass-through row of the table then runs
+# with that count, so each carries about the same load; the rate each actually carried is in its column.
+declare -A PACED_CONNS=() PACED_SAT=() PACED_AIM=()
+calibrate_paced() {
+  local tb=$1 t=$1.rr conns aim try
+  [[ -n ${T_URL[$t]:-} ]] || return 0
+  if [[ $PACED_CONNECTIONS != auto ]]; then
+    PACED_CONNS[$tb]=$PACED_CONNECTIONS
+    return 0
+  fi
+  PACED_SAT[$tb]=${B_RPS[$t]}
+  aim=$(awk -v r="${B_RPS[$t]}" -v s="$PACED_SHARE" 'BEGIN {printf "%.0f", r * s}')
+  PACED_AIM[$tb]=$aim
+  conns=$(( (CONNECTIONS + 1) / 2 ))
+  for try in 1 2 3 4 5; do
+    measure "$t" "$conns" "$PACED_DELAY_MS" 2s
+    log "moderate load [${T_TABLE[$t]}]: Railyard round-robin at -c$conns carries $M_RPS req/s (aim: $aim, $PACED_SHARE of $(fmt "${PACED_SAT[$tb]}" %.0f))"
+    awk -v r="$M_RPS" -v a="$aim" 'BEGIN {exit !(r > 0.92 * a && r < 1.08 * a)}' && break
+    ((try < 5)) || break
+    conns=$(awk -v c="$conns" -v r="$M_RPS" -v a="$aim" -v max=$((8 * CONNECTIONS)) \
+      'BEGIN {n = (r > 0) ? int(c * a / r + 0.5) : c * 2; if (n < 1) n = 1; if (n > max) n = max; print n}')
+  done
+  PACED_CONNS[$tb]=$conns
+}
+
 record_paced() {
   local t=$1
   ERRS[$t]=$((${ERRS[$t]:-0} + M_ERR))
@@ -814,7 +846,7 @@ report() {
     fi
     s+=("- $name: features on / off = $(ratio "${B_RPS[$tb.twin]}" "${B_RPS[$tb.off]}") (twin JVM over the off JVM; cost of cache lookup, HTTP server metrics and probes: $(awk -v a="${B_RPS[$tb.twin]}" -v b="${B_RPS[$tb.off]}" 'BEGIN {printf "%.1f", 100 * (1 - a / b)}') %); the main gateway over the twin, same settings: $(ratio "${B_RPS[$tb.rr]}" "${B_RPS[$tb.twin]}")")
     if [[ -n ${P_P99[$tb.rr]:-} && -n ${P_P99[$tb.direct]:-} ]]; then
-      s+=("- $name: p99 added at moderate load (Railyard round-robin minus upstream direct) = $(awk -v a="${P_P99[$tb.rr]}" -v b="${P_P99[$tb.direct]}" 'BEGIN {printf "%.2f", a - b}') ms (HAProxy: $(awk -v a="${P_P99[$tb.haproxy]}" -v b="${P_P99[$tb.direct]}" 'BEGIN {printf "%.2f", a - b}') ms)")
+      s+=("- $name: p99 added at moderate load (Railyard round-robin minus upstream direct) = $(awk -v a="${P_P99[$tb.rr]}" -v b="${P_P99[$tb.direct]}" 'BEGIN {printf "%.2f", a - b}') ms (HAProxy: $(awk -v a="${P_P99[$tb.haproxy]}" -v b="${P_P99[$tb.direct]}" 'BEGIN {printf "%.2f", a - b}') ms); Railyard round-robin carried $(ratio "${P_RPS[$tb.rr]}" "${B_RPS[$tb.rr]}") of its best saturated rate in that run")
     fi
   done
   if [[ -n ${B_RPS[s.rr30]:-} ]]; then s+=("- static: 30 upstreams / 3 upstreams (round-robin) = $(ratio "${B_RPS[s.rr30]}" "${B_RPS[s.rr]}")"); fi
@@ -831,6 +863,23 @@ report() {
   done
   s+=("- gateway RSS: at most $max_rss MB during the runs (JAVA_OPTS=$JAVA_OPTS)")
   SUMMARY_TEXT=$(printf '%s\n' "${s[@]}")
+}
+
+# How the moderate-load runs were paced, per table.
+paced_text() {
+  local tb name parts=()
+  for tb in a s; do
+    [[ -n ${PACED_CONNS[$tb]:-} ]] || continue
+    name=anvil; [[ $tb == s ]] && name=static
+    if [[ -n ${PACED_AIM[$tb]:-} ]]; then
+      parts+=("$name -c${PACED_CONNS[$tb]} (calibrated so that Railyard round-robin carries $PACED_SHARE of its saturated $(fmt "${PACED_SAT[$tb]}" %.0f) req/s: aim ${PACED_AIM[$tb]})")
+    else
+      parts+=("$name -c${PACED_CONNS[$tb]}")
+    fi
+  done
+  local joined
+  joined=$(printf '%s; ' "${parts[@]}")
+  echo "every pass-through row of a table at the same connection count, each connection pausing ${PACED_DELAY_MS} ms after each answer: ${joined%; }"
 }
 
 write_results() {
@@ -855,7 +904,7 @@ write_results() {
     echo "- machine: $(nproc) CPUs ($cpu), $(awk '/^MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo) RAM, $(uname -sr); load average before the run: $LOAD_BEFORE"
     echo "- versions: Railyard $commit; $java_version; $nginx_version; $haproxy_version; $wrk_version; $anvil_version"
     echo "- wrk: -t$THREADS -c$CONNECTIONS, $RUNS run(s) of $DURATION per target, interleaved, after a $WARMUP warm-up each (and first $GATEWAY_WARMUP on each gateway's round-robin row of each table); best req/s shown with that run's latencies."
-    echo "  Moderate load: -c$PACED_CONNECTIONS with a ${PACED_DELAY_MS} ms pause per connection after each answer, best (lowest p99) of $RUNS."
+    echo "  Moderate load: $(paced_text), best (lowest p99) of $RUNS."
     echo "- CPU %: CPU time of the process(es) under test (gateway JVM, nginx workers, HAProxy, the upstream for direct rows) over the best saturated run; 100 % = one core. RSS: highest summed VmRSS sampled every 0.25 s over all runs."
     echo
     echo "$TABLE_TEXT"
@@ -914,6 +963,8 @@ main() {
     for t in "${TARGETS[@]}"; do
       if [[ ${T_KIND[$t]} == pass ]]; then seconds_total=$((seconds_total + RUNS * $(seconds_of "$DURATION"))); fi
     done
+    # the calibration: up to five 2 s paced runs per table
+    [[ $PACED_CONNECTIONS == auto ]] && seconds_total=$((seconds_total + tables * 10))
   fi
   log "${#TARGETS[@]} targets; measuring for about $seconds_total s"
 
@@ -935,13 +986,21 @@ main() {
       measure "$t" "$CONNECTIONS" 0 "$DURATION"
       record_best "$t"
       log "run $r/$RUNS: ${T_LABEL[$t]} [${T_TABLE[$t]}]: $M_RPS req/s, p99 ${M_P99} ms, CPU ${M_CPU} %, RSS ${M_RSS_MB} MB, errors $M_ERR"
-      if [[ ${T_KIND[$t]} == pass ]] && ((PACED_DELAY_MS > 0)); then
-        measure "$t" "$PACED_CONNECTIONS" "$PACED_DELAY_MS" "$DURATION"
-        record_paced "$t"
-        log "run $r/$RUNS: ${T_LABEL[$t]} at moderate load: $M_RPS req/s, p50 ${M_P50} ms, p99 ${M_P99} ms"
-      fi
     done
   done
+  # The moderate-load rounds come after the saturated ones: their load is a share of the saturated rate shown.
+  if ((PACED_DELAY_MS > 0)); then
+    calibrate_paced a
+    calibrate_paced s
+    for r in $(seq 1 "$RUNS"); do
+      for t in "${TARGETS[@]}"; do
+        [[ ${T_KIND[$t]} == pass ]] || continue
+        measure "$t" "${PACED_CONNS[${t:0:1}]}" "$PACED_DELAY_MS" "$DURATION"
+        record_paced "$t"
+        log "run $r/$RUNS: ${T_LABEL[$t]} [${T_TABLE[$t]}] at moderate load (-c${PACED_CONNS[${t:0:1}]}): $M_RPS req/s, p50 ${M_P50} ms, p99 ${M_P99} ms"
+      done
+    done
+  fi
 
   local port=${GATEWAY_PORT[on]}
   local hits misses failovers ejections failed_calls not_ok

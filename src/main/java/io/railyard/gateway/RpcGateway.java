@@ -86,12 +86,8 @@ public class RpcGateway {
      *
      * @param address      the client's address
      * @param presentedKey the API key from the path or the X-Api-Key header, or null
+     * @param access       the access-log record to fill in, or null
      */
-    public Future<GatewayReply> handle(UpstreamPool pool, byte[] body, String address, String presentedKey, CallScope scope) {
-        return handle(pool, body, address, presentedKey, scope, null);
-    }
-
-    /** @param access the access-log record to fill in, or null */
     public Future<GatewayReply> handle(UpstreamPool pool, byte[] body, String address, String presentedKey, CallScope scope,
                                        AccessRecord access) {
         String network = pool.network();
