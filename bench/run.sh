@@ -904,7 +904,7 @@ write_results() {
     echo "- machine: $(nproc) CPUs ($cpu), $(awk '/^MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo) RAM, $(uname -sr); load average before the run: $LOAD_BEFORE"
     echo "- versions: Railyard $commit; $java_version; $nginx_version; $haproxy_version; $wrk_version; $anvil_version"
     echo "- wrk: -t$THREADS -c$CONNECTIONS, $RUNS run(s) of $DURATION per target, interleaved, after a $WARMUP warm-up each (and first $GATEWAY_WARMUP on each gateway's round-robin row of each table); best req/s shown with that run's latencies."
-    echo "  Moderate load: $(paced_text), best (lowest p99) of $RUNS."
+    if ((PACED_DELAY_MS > 0)); then echo "  Moderate load: $(paced_text), best (lowest p99) of $RUNS."; fi
     echo "- CPU %: CPU time of the process(es) under test (gateway JVM, nginx workers, HAProxy, the upstream for direct rows) over the best saturated run; 100 % = one core. RSS: highest summed VmRSS sampled every 0.25 s over all runs."
     echo
     echo "$TABLE_TEXT"
