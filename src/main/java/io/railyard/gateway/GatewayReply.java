@@ -27,6 +27,11 @@ public record GatewayReply(int status, Buffer body, Map<String, String> headers,
 
     /** The reply to a single request: its answer under the client's id. */
     public static GatewayReply of(RpcAnswer answer, byte[] id) {
-        return new GatewayReply(answer.httpStatus(), null, Map.of(), answer, id);
+        return of(answer, id, Map.of());
+    }
+
+    /** The same, with extra response headers. */
+    public static GatewayReply of(RpcAnswer answer, byte[] id, Map<String, String> headers) {
+        return new GatewayReply(answer.httpStatus(), null, headers, answer, id);
     }
 }

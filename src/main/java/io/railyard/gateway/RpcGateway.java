@@ -152,24 +152,22 @@ public class RpcGateway {
                 "Retry-After", Long.toString(decision.retryAfterSeconds()),
                 "RateLimit-Policy", "\"" + policyName + "\";q=" + (long) limit.burst() + ";w=" + limit.windowSeconds(),
                 "RateLimit", "\"" + policyName + "\";r=0;t=" + decision.retryAfterSeconds());
-        Buffer out;
-        if (decoded instanceof RpcBody.Batch batch) {
-            out = Buffer.buffer().appendByte((byte) '[');
-            boolean first = true;
-            for (RpcItem item : batch.items()) {
-                if (item instanceof RpcItem.Valid v && v.request().isNotification()) {
-                    continue;
-                }
-                if (!first) {
-                    out.appendByte((byte) ',');
-                }
-                first = false;
-                error.writeTo(out, item.replyId());
-            }
-            out.appendByte((byte) ']');
-        } else {
-            out = error.toBuffer(decoded instanceof RpcBody.Single single ? single.item().replyId() : RpcAnswer.NULL);
+        if (!(decoded instanceof RpcBody.Batch batch)) {
+            return GatewayReply.of(error, decoded instanceof RpcBody.Single single ? single.item().replyId() : RpcAnswer.NULL, headers);
         }
+        Buffer out = Buffer.buffer().appendByte((byte) '[');
+        boolean first = true;
+        for (RpcItem item : batch.items()) {
+            if (item instanceof RpcItem.Valid v && v.request().isNotification()) {
+                continue;
+            }
+            if (!first) {
+                out.appendByte((byte) ',');
+            }
+            first = false;
+            error.writeTo(out, item.replyId());
+        }
+        out.appendByte((byte) ']');
         return new GatewayReply(code.httpStatus(), out, headers);
     }
 
