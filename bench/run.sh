@@ -765,7 +765,7 @@ record_best() {
 # (PACED_DELAY_MS after each answer) at connection counts scaled towards PACED_SHARE of its best saturated rate of
 # this run, until it lands within 8 % of it (at most five 2 s tries). Every pass-through row of the table then runs
 # with that count, so each carries about the same load; the rate each actually carried is in its column.
-declare -A PACED_CONNS=() PACED_SAT=() PACED_AIM=()
+declare -A PACED_CONNS=() PACED_AIM=()
 calibrate_paced() {
   local tb=$1 t=$1.rr conns aim try
   [[ -n ${T_URL[$t]:-} ]] || return 0
@@ -773,13 +773,12 @@ calibrate_paced() {
     PACED_CONNS[$tb]=$PACED_CONNECTIONS
     return 0
   fi
-  PACED_SAT[$tb]=${B_RPS[$t]}
   aim=$(awk -v r="${B_RPS[$t]}" -v s="$PACED_SHARE" 'BEGIN {printf "%.0f", r * s}')
   PACED_AIM[$tb]=$aim
   conns=$(( (CONNECTIONS + 1) / 2 ))
   for try in 1 2 3 4 5; do
     measure "$t" "$conns" "$PACED_DELAY_MS" 2s
-    log "moderate load [${T_TABLE[$t]}]: Railyard round-robin at -c$conns carries $M_RPS req/s (aim: $aim, $PACED_SHARE of $(fmt "${PACED_SAT[$tb]}" %.0f))"
+    log "moderate load [${T_TABLE[$t]}]: Railyard round-robin at -c$conns carries $M_RPS req/s (aim: $aim, $PACED_SHARE of $(fmt "${B_RPS[$t]}" %.0f))"
     awk -v r="$M_RPS" -v a="$aim" 'BEGIN {exit !(r > 0.92 * a && r < 1.08 * a)}' && break
     ((try < 5)) || break
     conns=$(awk -v c="$conns" -v r="$M_RPS" -v a="$aim" -v max=$((8 * CONNECTIONS)) \
@@ -872,7 +871,7 @@ paced_text() {
     [[ -n ${PACED_CONNS[$tb]:-} ]] || continue
     name=anvil; [[ $tb == s ]] && name=static
     if [[ -n ${PACED_AIM[$tb]:-} ]]; then
-      parts+=("$name -c${PACED_CONNS[$tb]} (calibrated so that Railyard round-robin carries $PACED_SHARE of its saturated $(fmt "${PACED_SAT[$tb]}" %.0f) req/s: aim ${PACED_AIM[$tb]})")
+      parts+=("$name -c${PACED_CONNS[$tb]} (calibrated so that Railyard round-robin carries $PACED_SHARE of its saturated $(fmt "${B_RPS[$tb.rr]}" %.0f) req/s: aim ${PACED_AIM[$tb]})")
     else
       parts+=("$name -c${PACED_CONNS[$tb]}")
     fi
