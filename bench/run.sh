@@ -29,7 +29,7 @@
 #   JAVA [java], JAVA_OPTS [-Xmx256m -XX:+UseSerialGC: the image's collector]; ANVIL [the build's src/test/anvil/... binary, installed when missing]
 #   OFF_PROPS [-Drailyard.cache.enabled=false -Drailyard.health.interval=60s
 #              -Dquarkus.micrometer.binder.http-server.ignore-patterns=/.*]: the "features off" gateway's settings
-#   FLOOR [1]              add the "bare Vert.x forwarder" rows (bench/floor/BareForwarder.java, compiled with JAVAC
+#   FLOOR [1]              add the "bare Vert.x forwarder" and "bare Netty forwarder" rows (bench/floor/*.java, compiled with JAVAC
 #                          [javac] against the jar's libraries; skipped with a note when javac is missing; 0 to skip)
 #   RESULTS [bench/RESULTS.md]; KEEP_LOGS [1]: copy configs and logs to bench/out/ at exit
 set -euo pipefail
@@ -489,35 +489,49 @@ backend static
   HAPROXY_PID=$STARTED_PID
 }
 
-# The JVM floor: the same Vert.x and Netty as the gateway with none of Railyard (see bench/floor/BareForwarder.java).
+# The JVM floors, one process each: the same Vert.x and Netty as the gateway with none of Railyard
+# (bench/floor/BareForwarder.java), and the same forwarding straight on Netty, without Vert.x
+# (bench/floor/NettyForwarder.java).
 FLOOR_PID=""; FLOOR_ANVIL_PORT=""; FLOOR_STATIC_PORT=""
+NETTY_PID=""; NETTY_ANVIL_PORT=""; NETTY_STATIC_PORT=""
 start_floor() {
   ((FLOOR == 1)) || return 0
   if ! command -v "$JAVAC" >/dev/null 2>&1; then
-    log "no $JAVAC (a JDK, not a JRE, is needed): the bare Vert.x forwarder rows are skipped"
+    log "no $JAVAC (a JDK, not a JRE, is needed): the bare forwarder rows are skipped"
     return 0
   fi
-  local lib listeners=() java_opts=()
+  local lib
   lib="$(cd "$(dirname "$JAR")" && pwd)/lib/main"
   mkdir -p "$WORK/floor"
-  "$JAVAC" -nowarn -d "$WORK/floor" -cp "$lib/*" "$BENCH/floor/BareForwarder.java" >"$WORK/floor-javac.log" 2>&1 ||
-    { cat "$WORK/floor-javac.log" >&2; die "could not compile bench/floor/BareForwarder.java (FLOOR=0 skips its rows)"; }
+  "$JAVAC" -nowarn -d "$WORK/floor" -cp "$lib/*" "$BENCH/floor/BareForwarder.java" "$BENCH/floor/NettyForwarder.java" \
+    >"$WORK/floor-javac.log" 2>&1 ||
+    { cat "$WORK/floor-javac.log" >&2; die "could not compile bench/floor/*.java (FLOOR=0 skips their rows)"; }
+  start_forwarder floor BareForwarder "$lib"
+  FLOOR_PID=$STARTED_PID; FLOOR_ANVIL_PORT=$FORWARDER_ANVIL_PORT; FLOOR_STATIC_PORT=$FORWARDER_STATIC_PORT
+  start_forwarder netty NettyForwarder "$lib"
+  NETTY_PID=$STARTED_PID; NETTY_ANVIL_PORT=$FORWARDER_ANVIL_PORT; NETTY_STATIC_PORT=$FORWARDER_STATIC_PORT
+}
+
+# start_forwarder NAME CLASS LIB: one bare forwarder process, listening for each table run; sets STARTED_PID and
+# FORWARDER_ANVIL_PORT / FORWARDER_STATIC_PORT
+start_forwarder() {
+  local name=$1 class=$2 lib=$3 listeners=() java_opts=()
+  FORWARDER_ANVIL_PORT=""; FORWARDER_STATIC_PORT=""
   if ((${#ANVIL_PORTS[@]})); then
-    free_port; FLOOR_ANVIL_PORT=$PORT
+    free_port; FORWARDER_ANVIL_PORT=$PORT
     listeners+=("$PORT=$(IFS=,; echo "${ANVIL_PORTS[*]}")")
   fi
   if ((${#STATIC_PORTS[@]})); then
-    free_port; FLOOR_STATIC_PORT=$PORT
+    free_port; FORWARDER_STATIC_PORT=$PORT
     local three=("${STATIC_PORTS[@]:0:3}")
     listeners+=("$PORT=$(IFS=,; echo "${three[*]}")")
   fi
   # The listeners, so that wait_listening knows which ports to wait for.
-  printf '127.0.0.1:%s\n' "${listeners[@]%%=*}" >"$WORK/floor.cfg"
+  printf '127.0.0.1:%s\n' "${listeners[@]%%=*}" >"$WORK/$name.cfg"
   read -r -a java_opts <<<"$JAVA_OPTS"
-  start_bg floor "$JAVA" "${java_opts[@]}" -cp "$WORK/floor:$lib/*" BareForwarder "${listeners[@]}"
-  FLOOR_PID=$STARTED_PID
-  wait_listening floor "$FLOOR_PID" ${FLOOR_ANVIL_PORT:+"$FLOOR_ANVIL_PORT"} ${FLOOR_STATIC_PORT:+"$FLOOR_STATIC_PORT"}
-  log "bare Vert.x forwarder on ${listeners[*]}"
+  start_bg "$name" "$JAVA" "${java_opts[@]}" -cp "$WORK/floor:$lib/*" "$class" "${listeners[@]}"
+  wait_listening "$name" "$STARTED_PID" ${FORWARDER_ANVIL_PORT:+"$FORWARDER_ANVIL_PORT"} ${FORWARDER_STATIC_PORT:+"$FORWARDER_STATIC_PORT"}
+  log "$class on ${listeners[*]}"
 }
 
 # ------------------------------------------------------------------------------------------- gateways
@@ -628,6 +642,7 @@ define_targets() {
     add_target a.haproxy anvil pass "HAProxy roundrobin (http-reuse always)" "http://127.0.0.1:$HAPROXY_ANVIL_PORT/" "$body" "$HAPROXY_PID"
     if [[ -n $FLOOR_ANVIL_PORT ]]; then
       add_target a.floor anvil pass "bare Vert.x forwarder (no Railyard, no Quarkus: the JVM floor)" "http://127.0.0.1:$FLOOR_ANVIL_PORT/" "$body" "$FLOOR_PID"
+      add_target a.netty anvil pass "bare Netty forwarder (no Vert.x: the layer under it)" "http://127.0.0.1:$NETTY_ANVIL_PORT/" "$body" "$NETTY_PID"
     fi
     add_target a.rr anvil pass "Railyard round-robin" "$on/rr" "$body" "$gw_on"
     add_target a.lc anvil pass "Railyard least-connections" "$on/lc" "$body" "$gw_on"
@@ -646,6 +661,7 @@ define_targets() {
     add_target s.haproxy static pass "HAProxy roundrobin (http-reuse always)" "http://127.0.0.1:$HAPROXY_STATIC_PORT/" "$body" "$HAPROXY_PID"
     if [[ -n $FLOOR_STATIC_PORT ]]; then
       add_target s.floor static pass "bare Vert.x forwarder (no Railyard, no Quarkus: the JVM floor)" "http://127.0.0.1:$FLOOR_STATIC_PORT/" "$body" "$FLOOR_PID"
+      add_target s.netty static pass "bare Netty forwarder (no Vert.x: the layer under it)" "http://127.0.0.1:$NETTY_STATIC_PORT/" "$body" "$NETTY_PID"
     fi
     add_target s.rr static pass "Railyard round-robin" "$on/srr" "$body" "$gw_on"
     add_target s.lc static pass "Railyard least-connections" "$on/slc" "$body" "$gw_on"
@@ -822,7 +838,7 @@ report() {
     base_n=${B_RPS[${table:0:1}.nginx]:-}
     base_h=${B_RPS[${table:0:1}.haproxy]:-}
     vs_nginx="–"; vs_haproxy="–"
-    if [[ $t == *.rr* || $t == *.lc || $t == *.ih || $t == *.off || $t == *.twin || $t == *.floor ]] && [[ ${T_KIND[$t]} == pass ]]; then
+    if [[ $t == *.rr* || $t == *.lc || $t == *.ih || $t == *.off || $t == *.twin || $t == *.floor || $t == *.netty ]] && [[ ${T_KIND[$t]} == pass ]]; then
       vs_nginx=$(ratio "${B_RPS[$t]}" "$base_n"); vs_haproxy=$(ratio "${B_RPS[$t]}" "$base_h")
     elif [[ $t == s.cache ]]; then
       vs_nginx="$(ratio "${B_RPS[$t]}" "${B_RPS[s.limit]:-}") of limit"
@@ -842,6 +858,9 @@ report() {
     s+=("- $name: CPU per request (CPU % × 10 ms / req/s, steadier than req/s when the cores are shared): Railyard round-robin $(cpu_us "$tb.rr") µs, HAProxy $(cpu_us "$tb.haproxy") µs, nginx $(cpu_us "$tb.nginx") µs")
     if [[ -n ${B_RPS[$tb.floor]:-} ]]; then
       s+=("- $name: Railyard round-robin / bare Vert.x forwarder = $(ratio "${B_RPS[$tb.rr]}" "${B_RPS[$tb.floor]}") (req/s); the forwarder / HAProxy = $(ratio "${B_RPS[$tb.floor]}" "${B_RPS[$tb.haproxy]}"); CPU per request: forwarder $(cpu_us "$tb.floor") µs")
+    fi
+    if [[ -n ${B_RPS[$tb.netty]:-} ]]; then
+      s+=("- $name: bare Netty forwarder / HAProxy = $(ratio "${B_RPS[$tb.netty]}" "${B_RPS[$tb.haproxy]}") (req/s), / bare Vert.x forwarder = $(ratio "${B_RPS[$tb.netty]}" "${B_RPS[$tb.floor]}"); CPU per request: Netty forwarder $(cpu_us "$tb.netty") µs")
     fi
     s+=("- $name: features on / off = $(ratio "${B_RPS[$tb.twin]}" "${B_RPS[$tb.off]}") (twin JVM over the off JVM; cost of cache lookup, HTTP server metrics and probes: $(awk -v a="${B_RPS[$tb.twin]}" -v b="${B_RPS[$tb.off]}" 'BEGIN {printf "%.1f", 100 * (1 - a / b)}') %); the main gateway over the twin, same settings: $(ratio "${B_RPS[$tb.rr]}" "${B_RPS[$tb.twin]}")")
     if [[ -n ${P_P99[$tb.rr]:-} && -n ${P_P99[$tb.direct]:-} ]]; then
@@ -956,7 +975,7 @@ main() {
   local tables
   tables=$(wc -w <<<"$TABLES")
   local warmed=3
-  if [[ -n $FLOOR_PID ]]; then warmed=4; fi
+  if [[ -n $FLOOR_PID ]]; then warmed=5; fi
   seconds_total=$(( ${#TARGETS[@]} * per_target + warmed * tables * $(seconds_of "$GATEWAY_WARMUP") ))
   if ((PACED_DELAY_MS > 0)); then
     for t in "${TARGETS[@]}"; do
@@ -970,7 +989,7 @@ main() {
   local t r
   # JIT warm-up of both gateway JVMs on their round-robin pass-through rows of each table, so that neither is
   # measured while its compiler threads are still busy.
-  for t in a.rr a.twin a.off a.floor s.rr s.twin s.off s.floor; do
+  for t in a.rr a.twin a.off a.floor a.netty s.rr s.twin s.off s.floor s.netty; do
     if [[ -n ${T_URL[$t]:-} ]]; then
       log "gateway warm-up ($GATEWAY_WARMUP): ${T_LABEL[$t]} [${T_TABLE[$t]}]"
       measure "$t" "$CONNECTIONS" 0 "$GATEWAY_WARMUP"
