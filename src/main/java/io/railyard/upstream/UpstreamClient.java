@@ -60,8 +60,8 @@ public final class UpstreamClient {
                 .setDecompressionSupported(false)
                 .setName("railyard-upstreams");
         int loops = eventLoops(vertx);
-        int perLoop = Math.max(1, (connectionsPerUpstream + loops - 1) / loops);
-        this.loopPool = new PoolOptions().setHttp1MaxSize(perLoop).setMaxWaitQueueSize(perLoop * 64);
+        int connectionsPerLoop = Math.max(1, (connectionsPerUpstream + loops - 1) / loops);
+        this.loopPool = new PoolOptions().setHttp1MaxSize(connectionsPerLoop).setMaxWaitQueueSize(connectionsPerLoop * 64);
         this.shared = vertx.createHttpClient(clientOptions, new PoolOptions()
                 .setHttp1MaxSize(connectionsPerUpstream)
                 .setMaxWaitQueueSize(connectionsPerUpstream * 64));
