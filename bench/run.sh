@@ -853,7 +853,7 @@ report() {
   local s=()
   for tb in a s; do
     [[ -n ${B_RPS[$tb.rr]:-} ]] || continue
-    local name=anvil; [[ $tb == s ]] && name=static
+    local name=${T_TABLE[$tb.rr]}
     s+=("- $name: Railyard round-robin / nginx = $(ratio "${B_RPS[$tb.rr]}" "${B_RPS[$tb.nginx]}"), / HAProxy = $(ratio "${B_RPS[$tb.rr]}" "${B_RPS[$tb.haproxy]}") (req/s); p99 $(fmt "${B_P99[$tb.rr]}" %.2f) ms vs HAProxy $(fmt "${B_P99[$tb.haproxy]}" %.2f) ms, nginx $(fmt "${B_P99[$tb.nginx]}" %.2f) ms")
     s+=("- $name: CPU per request (CPU % × 10 ms / req/s, steadier than req/s when the cores are shared): Railyard round-robin $(cpu_us "$tb.rr") µs, HAProxy $(cpu_us "$tb.haproxy") µs, nginx $(cpu_us "$tb.nginx") µs")
     if [[ -n ${B_RPS[$tb.floor]:-} ]]; then
@@ -888,7 +888,7 @@ paced_text() {
   local tb name parts=()
   for tb in a s; do
     [[ -n ${PACED_CONNS[$tb]:-} ]] || continue
-    name=anvil; [[ $tb == s ]] && name=static
+    name=${T_TABLE[$tb.rr]}
     if [[ -n ${PACED_AIM[$tb]:-} ]]; then
       parts+=("$name -c${PACED_CONNS[$tb]} (calibrated so that Railyard round-robin carries $PACED_SHARE of its saturated $(fmt "${B_RPS[$tb.rr]}" %.0f) req/s: aim ${PACED_AIM[$tb]})")
     else

@@ -121,8 +121,9 @@ public final class NettyForwarder {
             call.headers().set(HttpHeaderNames.HOST, "127.0.0.1")
                     .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+            ArrayDeque<Channel> pool = idle.byUpstream[i];
             Channel pooled;
-            while ((pooled = idle.byUpstream[i].pollLast()) != null && !pooled.isActive()) {
+            while ((pooled = pool.pollLast()) != null && !pooled.isActive()) {
                 // Closed by the upstream while idle: drop it.
             }
             if (pooled != null) {
@@ -130,7 +131,6 @@ public final class NettyForwarder {
                 pooled.writeAndFlush(call);
                 return;
             }
-            ArrayDeque<Channel> pool = idle.byUpstream[i];
             new Bootstrap().group(ctx.channel().eventLoop()).channel(upstreams.channel)
                     .option(ChannelOption.TCP_NODELAY, true)
                     .handler(new ChannelInitializer<SocketChannel>() {
