@@ -313,7 +313,7 @@ class HealthIntegrationTest {
             assertTrue(reason.contains("ahead"), reason);
             assertTrue(reason.contains("100"), "the reason gives the majority's head: " + reason);
             // A few more rounds with the rogue still reporting its head.
-            sleep(4 * INTERVAL_MS);
+            awaitProbeRounds(rogue, 4);
             assertEquals(100, pool().bestHead(), "the network's head is the majority's, not the rogue's");
             rogue.resetCounts();
             readsAllCorrect("reads with a rogue-high upstream");
@@ -362,7 +362,7 @@ class HealthIntegrationTest {
                 }
             }, WATCHERS);
             rogue.head(1_000_000);
-            sleep(6 * INTERVAL_MS);
+            awaitProbeRounds(rogue, 6);
             watching.set(false);
             watcher.get(5, TimeUnit.SECONDS);
             System.out.printf("[health] rogue with node-0 down: node-2 %s (%s), node-1 %s (%s), best head %d%n",
@@ -682,6 +682,15 @@ class HealthIntegrationTest {
             throw new AssertionError("not seen within 15 s: " + what.get() + "; " + upstream + " is "
                     + (upstream.isHealthy() ? "healthy" : "ejected") + " (" + upstream.stateReason() + ")", e);
         }
+    }
+
+    /**
+     * Waits until the health checker has probed {@code node} for {@code rounds} more rounds, counted by the head it
+     * asks once a round; a round is done (its result applied) once the next one has begun, hence the one extra.
+     */
+    private static void awaitProbeRounds(FakeUpstream node, int rounds) {
+        int seen = node.calls("eth_blockNumber");
+        Await.until(rounds + " more probe rounds of " + node.url(), () -> node.calls("eth_blockNumber") >= seen + rounds + 1);
     }
 
     private static void sleep(long ms) {
