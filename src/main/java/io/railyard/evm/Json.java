@@ -69,6 +69,47 @@ final class Json {
         }
     }
 
+    /**
+     * Where {@code params[index]} lies in the raw bytes: {@code [start, end)}. When the array has exactly
+     * {@code index} elements, the empty span at its closing bracket ({@code start == end}), where the element would
+     * go. Null when the params are not an array or are shorter than that.
+     */
+    static int[] elementSpan(byte[] params, int index) {
+        try (JsonParser p = FACTORY.createParser(params)) {
+            if (p.nextToken() != JsonToken.START_ARRAY) {
+                return null;
+            }
+            for (int i = 0; ; i++) {
+                JsonToken t = p.nextToken();
+                if (t == null) {
+                    return null;
+                }
+                int start = (int) p.currentTokenLocation().getByteOffset();
+                if (t == JsonToken.END_ARRAY) {
+                    return i == index ? new int[]{start, start} : null;
+                }
+                p.skipChildren();
+                if (i == index) {
+                    int end = (int) (p.currentTokenLocation().getByteOffset() + tokenLength(p));
+                    return new int[]{start, end};
+                }
+            }
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Bytes of the current token: a closing bracket or a scalar (strings with their quotes, as sent). */
+    private static long tokenLength(JsonParser p) throws IOException {
+        JsonToken t = p.currentToken();
+        if (t == JsonToken.END_ARRAY || t == JsonToken.END_OBJECT) {
+            return 1;
+        }
+        // Jackson reads strings lazily: finish the token so that the parser stands just past its last byte.
+        p.finishToken();
+        return p.currentLocation().getByteOffset() - p.currentTokenLocation().getByteOffset();
+    }
+
     /** Top-level field {@code name} of a raw JSON object: {@link #MISSING} when absent, {@code null} if no object. */
     static Object field(byte[] object, String name) {
         try (JsonParser p = FACTORY.createParser(object)) {

@@ -3,6 +3,7 @@ package io.railyard.gateway;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.railyard.evm.BlockRef;
+import io.railyard.evm.HeadEvidence;
 import io.railyard.evm.Keccak256;
 import io.railyard.evm.MethodCatalog;
 import io.railyard.evm.MethodSpec;
@@ -85,8 +86,18 @@ final class Forwarder implements RpcInterceptor {
             return;
         }
         Upstream upstream = pool.policy().pick(candidates, call.clientKey());
-        send(upstream, call, Math.min(tryTimeoutMs, remaining), call.scope())
+        send(upstream, call, tryBudget(remaining, attempt, candidates.size()), call.scope())
                 .onComplete(done -> settle(call, spec, minHead, tried, attempt, upstream, done, result));
+    }
+
+    /**
+     * What one try may take: its share of what is left of the deadline among the tries that can still follow, so
+     * that nodes that hang (each taking a whole try before it counts as failed) cannot use up the deadline before
+     * the node that answers is tried. The last possible try gets all that is left.
+     */
+    private long tryBudget(long remainingMs, int attempt, int untriedCandidates) {
+        int triesLeft = Math.max(1, Math.min(maxAttempts - attempt + 1, untriedCandidates));
+        return Math.min(tryTimeoutMs, Math.max(1, remainingMs / triesLeft));
     }
 
     /**
@@ -99,6 +110,12 @@ final class Forwarder implements RpcInterceptor {
         boolean canRetry = attempt < maxAttempts && !call.scope().isCancelled();
         if (done.succeeded()) {
             RpcAnswer answer = done.result();
+            long shown = HeadEvidence.blockShown(call.request(), answer);
+            if (pool.plausibleHead(shown)) {
+                // Fresher than the last probe: latest may now mean this block, and this node is known to have it.
+                upstream.raiseHead(shown);
+                pool.raiseServedHead(shown);
+            }
             if (canRetry && answer.isError() && !spec.has(Trait.WRITE) && NodeErrors.meansMissingData(answer.errorCode(), answer.errorText())
                     && pool.candidates(minHead, UpstreamPool.exclude(tried, upstream)).size() > 0) {
                 stats.failover(call.network());

@@ -33,6 +33,11 @@ public record RpcCall(UpstreamPool pool, RpcRequest request, ClientIdentity clie
         return new RpcCall(pool, request, client, deadlineNanos, CallScope.detached(), access, batch);
     }
 
+    /** The same call for another form of the request (a tag pinned to a number). */
+    public RpcCall withRequest(RpcRequest other) {
+        return new RpcCall(pool, other, client, deadlineNanos, scope, access, batch);
+    }
+
     /** The same call, sent on its own rather than in its batch's group. */
     public RpcCall alone() {
         return new RpcCall(pool, request, client, deadlineNanos, scope, access, null);

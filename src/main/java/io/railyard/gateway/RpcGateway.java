@@ -71,6 +71,8 @@ public class RpcGateway {
             stages.add(new CacheInterceptor(cache, stats));
             meters.cacheGauges(cache::bytes, cache::evictions);
         }
+        // After the cache: a pinned latest read is keyed by its tag, so it is never taken for an immutable answer.
+        stages.add(new HeadGuard());
         forwarder = new Forwarder(pools.client(), config.forward().maxAttempts(), config.forward().tryTimeout().toMillis(), stats);
         stages.add(forwarder);
         pipeline = new Pipeline(stages);

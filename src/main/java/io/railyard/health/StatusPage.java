@@ -59,7 +59,9 @@ public class StatusPage {
                     .put("chainId", pool.chainId())
                     .put("routing", pool.routing())
                     .put("head", pool.bestHead())
+                    .put("servedHead", pool.servedHead())
                     .put("finalized", pool.finalized())
+                    .put("panic", pool.inPanic())
                     .put("healthyUpstreams", healthy)
                     .put("upstreams", upstreams));
         }
@@ -79,7 +81,7 @@ public class StatusPage {
                 .put("name", u.name())
                 .put("url", u.displayUrl())
                 .put("weight", u.weight())
-                .put("state", u.isHealthy() ? "healthy" : "ejected")
+                .put("state", u.isHealthy() ? "healthy" : pool.panicUpstreams().contains(u) ? "panic" : "ejected")
                 .put("reason", u.stateReason())
                 .put("since", Instant.ofEpochMilli(u.stateSinceMillis()).toString())
                 .put("head", u.head())

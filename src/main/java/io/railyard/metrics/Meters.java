@@ -54,6 +54,10 @@ public class Meters {
     public static final String CACHE_EVICTIONS = "railyard.cache.evictions";
     /** {@code railyard_network_finalized_block{network}}: the block the cache counts as final. */
     public static final String NETWORK_FINALIZED = "railyard.network.finalized.block";
+    /** {@code railyard_network_panic{network}}: 1 while no upstream passes the health rules and the panic rule serves. */
+    public static final String NETWORK_PANIC = "railyard.network.panic";
+    /** {@code railyard_network_head_block{network}}: the head {@code latest} means for clients (never goes down). */
+    public static final String NETWORK_HEAD = "railyard.network.head.block";
 
     /** {@code railyard_rate_limited_total{network,reason}}: requests refused for quota (reason key, ip, backend_down). */
     public static final String RATE_LIMITED = "railyard.rate.limited";
@@ -66,7 +70,8 @@ public class Meters {
             "railyard_upstream_latency_seconds", "railyard_upstream_up", "railyard_upstream_head_block",
             "railyard_upstream_lag_blocks", "railyard_upstream_in_flight", "railyard_upstream_ejections_total",
             "railyard_failovers_total", "railyard_cache_requests_total", "railyard_cache_bytes",
-            "railyard_cache_evictions_total", "railyard_network_finalized_block", "railyard_rate_limited_total",
+            "railyard_cache_evictions_total", "railyard_network_finalized_block",
+            "railyard_network_panic", "railyard_network_head_block", "railyard_rate_limited_total",
             "railyard_rate_limit_backend_up");
 
     /** Buckets from 100 µs to 10 s: loopback cache hits and slow archive calls both resolve. */
@@ -190,6 +195,11 @@ public class Meters {
 
     public <T> void networkGauge(String network, T state, ToDoubleFunction<T> finalized) {
         keep(Gauge.builder(NETWORK_FINALIZED, state, finalized).tags("network", network).register(registry));
+    }
+
+    public <T> void networkHeadGauges(String network, T state, ToDoubleFunction<T> head, ToDoubleFunction<T> panic) {
+        keep(Gauge.builder(NETWORK_HEAD, state, head).tags("network", network).register(registry));
+        keep(Gauge.builder(NETWORK_PANIC, state, panic).tags("network", network).register(registry));
     }
 
     public void cacheGauges(Supplier<Number> bytes, Supplier<Number> evictions) {

@@ -66,6 +66,8 @@ public class HealthChecker {
         /** Whether the upstream was healthy after the last verdict: if not now, something else ejected it. */
         boolean healthyAfterLastVerdict;
         ProbeResult last;
+        /** {@link Upstream#headStamp()} when the round's probe was sent. */
+        long headStampAtProbe;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -108,24 +110,58 @@ public class HealthChecker {
     private Future<Void> probeNetwork(UpstreamPool pool) {
         List<Future<ProbeResult>> probes = new ArrayList<>();
         for (Upstream u : pool.upstreams()) {
+            counters.get(u).headStampAtProbe = u.headStamp();
             probes.add(probe(u));
         }
         return Future.join(probes).map(all -> {
             List<Upstream> ups = pool.upstreams();
-            long[] heads = new long[ups.size()];
+            long[] usable = new long[ups.size()];
+            List<HealthPolicy.Vote> votes = new ArrayList<>(ups.size());
             for (int i = 0; i < ups.size(); i++) {
                 ProbeResult r = probes.get(i).result();
                 counters.get(ups.get(i)).last = r;
-                heads[i] = r.ok() && r.chainId() == pool.chainId() && !r.syncing() ? r.head() : -1;
+                usable[i] = r.ok() && r.chainId() == pool.chainId() && !r.syncing() ? r.head() : -1;
+                votes.add(new HealthPolicy.Vote(usable[i], ups.get(i).isHealthy()));
             }
-            long best = policy.bestHead(heads);
+            long best = policy.electHead(votes);
             for (int i = 0; i < ups.size(); i++) {
                 apply(pool, ups.get(i), probes.get(i).result(), best);
             }
             pool.bestHead(best);
+            panicRule(pool, usable);
+            pool.raiseServedHead(best);
             pool.finalized(networkFinalized(pool));
             return null;
         });
+    }
+
+    /**
+     * When this round's verdicts leave no healthy upstream, the best of those that answered serve anyway (soft rules
+     * and readmission waits set aside), rather than every read of the network failing; logged on entry and exit.
+     */
+    private void panicRule(UpstreamPool pool, long[] usable) {
+        boolean anyHealthy = pool.upstreams().stream().anyMatch(Upstream::isHealthy);
+        List<Upstream> serving = new ArrayList<>();
+        if (!anyHealthy) {
+            for (int i : policy.panicServers(usable)) {
+                serving.add(pool.upstreams().get(i));
+            }
+        }
+        List<Upstream> before = pool.panicUpstreams();
+        for (Upstream u : serving) {
+            if (!before.contains(u)) {
+                // An open breaker would refuse every call before it reached the node.
+                u.breaker().reset();
+            }
+        }
+        if (!serving.isEmpty() && !serving.equals(before)) {
+            LOG.warnf("network %s in panic: no upstream passes the health rules; serving from %s (head %d) until one does",
+                    pool.network(), serving.stream().map(Upstream::name).toList(), serving.get(0).head());
+        } else if (serving.isEmpty() && !before.isEmpty()) {
+            LOG.infof("network %s out of panic: %s healthy again", pool.network(),
+                    pool.upstreams().stream().filter(Upstream::isHealthy).map(Upstream::name).toList());
+        }
+        pool.panic(serving);
     }
 
     private void apply(UpstreamPool pool, Upstream u, ProbeResult r, long best) {
@@ -150,7 +186,7 @@ public class HealthChecker {
             return;
         }
         c.failures = 0;
-        u.head(r.head());
+        u.probedHead(r.head(), c.headStampAtProbe);
         if (r.finalized() >= 0) {
             u.finalized(r.finalized());
         } else if (r.finalized() == ProbeResult.UNSUPPORTED) {

@@ -1,6 +1,8 @@
 package io.railyard.upstream;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The rules that decide whether an upstream is fit to serve, as pure functions of what probes reported, so that
@@ -31,22 +33,40 @@ public final class HealthPolicy {
     }
 
     /**
-     * The head the network is at: the highest head that half or more of the pool's upstreams have come within
-     * {@code maxLag} of. A single node reporting a head far above the rest (a rogue or a node on a fork) therefore
-     * does not make the healthy majority look lagging. The count is over the whole pool, not over the nodes that
-     * answered: with one node down, a rogue must not outvote the one honest node left. When no head has that
-     * support the network head is unknown (-1), and nobody is ejected for lag until it is known again.
+     * What one upstream says in a probing round.
      *
-     * @param heads one entry per upstream of the pool: its reported head, or -1 when it did not answer usably
+     * @param head     the head it reported, or -1 when it did not answer usably (failed, wrong chain, syncing)
+     * @param healthy  whether it is serving traffic now (admitted and not ejected)
      */
-    public long bestHead(long[] heads) {
-        long[] known = Arrays.stream(heads).filter(h -> h >= 0).sorted().toArray();
-        int majority = (heads.length + 1) / 2;
-        for (int i = known.length - 1; i >= 0; i--) {
-            long candidate = known[i];
+    public record Vote(long head, boolean healthy) {
+        public static Vote silent(boolean healthy) {
+            return new Vote(-1, healthy);
+        }
+
+        boolean answered() {
+            return head >= 0;
+        }
+    }
+
+    /**
+     * The head the network is at, elected by the upstreams that answered this round: a hung, dead or syncing node's
+     * last head is no vote. Among those that answered, the ones serving traffic decide (when none is serving, all
+     * that answered do), so that nodes just back from a hang or a restart, still replaying the blocks they missed,
+     * cannot outvote the node that kept answering. The head is the highest that more than half of the electorate
+     * is within {@code maxLag} of: one node far above or below the rest (a rogue, a node on a fork, a laggard) does
+     * not move it, and a lone answering node sets it by itself. When no head has such a majority (two nodes that
+     * disagree, and nothing to tell which is right) it is -1 and nobody is ejected for lag or for being ahead.
+     */
+    public long electHead(List<Vote> votes) {
+        boolean anyHealthy = votes.stream().anyMatch(v -> v.answered() && v.healthy());
+        long[] electorate = votes.stream().filter(v -> v.answered() && (v.healthy() || !anyHealthy))
+                .mapToLong(Vote::head).sorted().toArray();
+        int majority = electorate.length / 2 + 1;
+        for (int i = electorate.length - 1; i >= 0; i--) {
+            long candidate = electorate[i];
             int within = 0;
-            for (long h : known) {
-                if (h >= candidate - maxLag) {
+            for (long h : electorate) {
+                if (Math.abs(h - candidate) <= maxLag) {
                     within++;
                 }
             }
@@ -85,10 +105,23 @@ public final class HealthPolicy {
         return null;
     }
 
-    /** The detail of {@link #unfit}, or null when fit. */
-    public String unfitReason(ProbeResult probe, long expectedChainId, long bestHead) {
-        Unfit unfit = unfit(probe, expectedChainId, bestHead);
-        return unfit == null ? null : unfit.detail();
+    /**
+     * The panic rule's choice when no upstream passes the health rules: those that answered usably (right chain,
+     * not syncing) with a head within {@code maxLag} of the highest such head. Silent, wrong-chain and syncing
+     * upstreams never serve, panic or not.
+     *
+     * @param usableHeads per upstream, its head when it answered usably this round, else -1
+     * @return indices into {@code usableHeads}, in order
+     */
+    public List<Integer> panicServers(long[] usableHeads) {
+        long top = Arrays.stream(usableHeads).max().orElse(-1);
+        List<Integer> serving = new ArrayList<>();
+        for (int i = 0; top >= 0 && i < usableHeads.length; i++) {
+            if (usableHeads[i] >= 0 && usableHeads[i] >= top - maxLag) {
+                serving.add(i);
+            }
+        }
+        return serving;
     }
 
     /** Whether an ejection for this reason must wait for consecutive failures (probe failures do; a wrong chain does not). */

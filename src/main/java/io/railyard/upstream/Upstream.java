@@ -3,6 +3,7 @@ package io.railyard.upstream;
 import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One Ethereum node behind a network: its address and weight from configuration, and what is known of it
@@ -20,7 +21,8 @@ public final class Upstream {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final UpstreamStats stats = new UpstreamStats();
 
-    private volatile long head = -1;
+    private final AtomicLong head = new AtomicLong(-1);
+    private final AtomicLong headRaises = new AtomicLong();
     private volatile long finalized = -1;
     private volatile boolean healthy = true;
     private volatile String stateReason = "not probed yet";
@@ -88,11 +90,36 @@ public final class Upstream {
 
     /** Latest block number the node reported, -1 while unknown. */
     public long head() {
-        return head;
+        return head.get();
     }
 
+    /** Sets the head outright (tests, and probes with no answer in between). */
     public void head(long head) {
-        this.head = head;
+        this.head.set(head);
+    }
+
+    /** An answer showed the node has block {@code number}: its head is at least that until the next probe says. */
+    public void raiseHead(long number) {
+        if (number > head.get() && UpstreamPool.raise(head, number) == number) {
+            headRaises.incrementAndGet();
+        }
+    }
+
+    /** Counts raises by answers; a probe takes it when it is sent, to tell whether answers came in meanwhile. */
+    public long headStamp() {
+        return headRaises.get();
+    }
+
+    /**
+     * What a probe sent at {@code stampAtSend} reported. It is the truth (a restarted or reorged node's head may
+     * go down) unless an answer showed a newer block while the probe was on its way: then it only raises.
+     */
+    public void probedHead(long probed, long stampAtSend) {
+        if (headRaises.get() == stampAtSend) {
+            head.set(probed);
+        } else {
+            raiseHead(probed);
+        }
     }
 
     /** Latest finalized block the node reported (or head minus finality depth), -1 while unknown. */

@@ -113,13 +113,14 @@ public class UpstreamPools {
             }));
             upstreams.add(u);
         }
-        pools.put(name, new UpstreamPool(name, chainId, finalityDepth, broadcast, routing, upstreams,
+        pools.put(name, new UpstreamPool(name, chainId, finalityDepth, config.health().maxLag(), broadcast, routing, upstreams,
                 SelectionPolicies.create(routing, upstreams)));
     }
 
     private void registerGauges(UpstreamPool pool) {
         meters.declareNetwork(pool.network());
         meters.networkGauge(pool.network(), pool, UpstreamPool::finalized);
+        meters.networkHeadGauges(pool.network(), pool, UpstreamPool::servedHead, p -> p.inPanic() ? 1 : 0);
         for (Upstream u : pool.upstreams()) {
             meters.upstreamGauges(pool.network(), u.name(), u,
                     x -> x.isHealthy() ? 1 : 0,

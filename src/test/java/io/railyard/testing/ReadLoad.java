@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -26,6 +28,14 @@ public final class ReadLoad {
     public final AtomicLong total = new AtomicLong();
     public final AtomicLong failed = new AtomicLong();
     public final AtomicLong slowestMs = new AtomicLong();
+    /** Answers that showed a head older than one an earlier answer (finished before the request left) showed. */
+    public final AtomicLong headWentBack = new AtomicLong();
+    /** The first ten of those. */
+    public final List<String> backwards = Collections.synchronizedList(new ArrayList<>());
+    /** Every request's duration in microseconds, for percentiles. */
+    private final Queue<Long> latenciesMicros = new ConcurrentLinkedQueue<>();
+    /** The highest head any finished answer showed ({@code eth_blockNumber} or a {@code latest} block). */
+    private final AtomicLong highestHeadShown = new AtomicLong(-1);
     /** The first ten failures: request body, then what was wrong. */
     public final List<String> failures = Collections.synchronizedList(new ArrayList<>());
 
@@ -60,6 +70,7 @@ public final class ReadLoad {
 
     private void send(URI endpoint, String body, long id) {
         long started = System.nanoTime();
+        long floor = highestHeadShown.get();
         String problem;
         try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(endpoint)
@@ -67,10 +78,15 @@ public final class ReadLoad {
                     .header("content-type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
             problem = check(r, id);
+            if (problem == null) {
+                checkHead(body, r.body(), floor);
+            }
         } catch (Exception e) {
             problem = e.toString();
         }
-        slowestMs.accumulateAndGet(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), Math::max);
+        long nanos = System.nanoTime() - started;
+        latenciesMicros.add(TimeUnit.NANOSECONDS.toMicros(nanos));
+        slowestMs.accumulateAndGet(TimeUnit.NANOSECONDS.toMillis(nanos), Math::max);
         total.incrementAndGet();
         if (problem != null) {
             failed.incrementAndGet();
@@ -94,6 +110,48 @@ public final class ReadLoad {
             return r.body();
         }
         return null;
+    }
+
+    /** The head an answer shows, when it is an {@code eth_blockNumber} or a {@code latest} block. */
+    static long headShown(String request, String answer) {
+        Object result = new JsonObject(answer).getValue("result");
+        if (request.contains("\"eth_blockNumber\"") && result instanceof String n) {
+            return Long.decode(n);
+        }
+        if (request.contains("\"eth_getBlockByNumber\"") && request.contains("\"latest\"") && result instanceof JsonObject block) {
+            return Long.decode(block.getString("number"));
+        }
+        return -1;
+    }
+
+    private void checkHead(String request, String answer, long floor) {
+        long head = headShown(request, answer);
+        if (head < 0) {
+            return;
+        }
+        if (head < floor) {
+            headWentBack.incrementAndGet();
+            if (backwards.size() < 10) {
+                backwards.add(request + " -> " + head + " after " + floor + " was shown");
+            }
+        }
+        highestHeadShown.accumulateAndGet(head, Math::max);
+    }
+
+    /** The given percentile (0-100) of request durations so far, in milliseconds. */
+    public double percentileMs(double percentile) {
+        long[] sorted = latenciesMicros.stream().mapToLong(Long::longValue).sorted().toArray();
+        if (sorted.length == 0) {
+            return 0;
+        }
+        int index = (int) Math.min(sorted.length - 1, Math.ceil(percentile / 100 * sorted.length) - 1);
+        return sorted[Math.max(0, index)] / 1000.0;
+    }
+
+    /** One line for logs and the README: counts, failures, percentiles. */
+    public String summary() {
+        return String.format("%d reads, %d failed, %d heads back, p50 %.1f ms, p99 %.1f ms, slowest %d ms",
+                total.get(), failed.get(), headWentBack.get(), percentileMs(50), percentileMs(99), slowestMs.get());
     }
 
     /** Stops the clients after their current request and waits for them. */

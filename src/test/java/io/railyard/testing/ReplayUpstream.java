@@ -52,6 +52,7 @@ public final class ReplayUpstream implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, String> answers;
     private final String head;
+    private final String finalizedNumber;
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final AtomicInteger traffic = new AtomicInteger();
     private final Queue<Call> log = new ConcurrentLinkedQueue<>();
@@ -75,6 +76,8 @@ public final class ReplayUpstream implements AutoCloseable {
             byKey.put(FINALIZED_PROBE_KEY, "{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":" + finalizedBlock(byKey, head) + "}");
         }
         this.answers = Map.copyOf(byKey);
+        Object finalizedResult = new JsonObject(answers.get(FINALIZED_PROBE_KEY)).getValue("result");
+        this.finalizedNumber = finalizedResult instanceof JsonObject b && b.getValue("number") instanceof String n ? n : head;
         this.server = vertx.createHttpServer().requestHandler(this::serve);
     }
 
@@ -201,9 +204,11 @@ public final class ReplayUpstream implements AutoCloseable {
             idJson = "null";
         }
         String method = call.getValue("method") instanceof String m ? m : "";
-        String key = ConformanceCorpus.key(method, call.getValue("params"));
+        List<String> keys = recordedKeys(method, call.getValue("params"));
+        String key = keys.get(0);
         log.add(new Call(System.nanoTime(), key));
-        calls.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+        // A pinned read stands for every recorded form it answers (a tag, a missing block parameter): counted under each.
+        keys.forEach(k -> calls.computeIfAbsent(k, x -> new AtomicInteger()).incrementAndGet());
         if (!PROBE_KEYS.contains(key)) {
             traffic.incrementAndGet();
         }
@@ -213,6 +218,45 @@ public final class ReplayUpstream implements AutoCloseable {
             return error(idJson, -32601, "not in the corpus");
         }
         return ConformanceCorpus.withId(recorded, idJson);
+    }
+
+    /**
+     * The corpus keys a request is answered under, the one it is answered from first. A node at the recorded head
+     * answers a read at the head's number (or at the finalized block's number) exactly as it answers {@code latest}
+     * (or {@code finalized}), and a missing trailing block parameter as {@code latest}: the gateway pins tagged reads
+     * to numbers, the corpus recorded tags.
+     */
+    private List<String> recordedKeys(String method, Object params) {
+        String key = ConformanceCorpus.key(method, params);
+        List<String> keys = new ArrayList<>();
+        if (answers.containsKey(key)) {
+            keys.add(key);
+        }
+        if (params instanceof JsonArray array) {
+            for (int i = 0; i < array.size(); i++) {
+                Object element = array.getValue(i);
+                for (String tag : List.of("latest", "finalized")) {
+                    if (!(tag.equals("latest") ? head : finalizedNumber).equals(element)) {
+                        continue;
+                    }
+                    JsonArray tagged = array.copy();
+                    tagged.set(i, tag);
+                    List<JsonArray> forms = new ArrayList<>(List.of(tagged));
+                    if (tag.equals("latest") && i == array.size() - 1) {
+                        JsonArray shorter = array.copy();
+                        shorter.remove(i);
+                        forms.add(shorter);
+                    }
+                    for (JsonArray form : forms) {
+                        String candidate = ConformanceCorpus.key(method, form);
+                        if (answers.containsKey(candidate) && !keys.contains(candidate)) {
+                            keys.add(candidate);
+                        }
+                    }
+                }
+            }
+        }
+        return keys.isEmpty() ? List.of(key) : keys;
     }
 
     private static String error(String idJson, int code, String message) {
