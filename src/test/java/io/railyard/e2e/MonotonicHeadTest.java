@@ -1,0 +1,154 @@
+package io.railyard.e2e;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.railyard.devnet.Devnet;
+import io.railyard.testing.Await;
+import io.railyard.testing.DevnetResource;
+import io.railyard.upstream.Upstream;
+import io.railyard.upstream.UpstreamPools;
+import io.vertx.core.json.JsonObject;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.web3j.crypto.Credentials;
+import org.web3j.crypto.RawTransaction;
+import org.web3j.crypto.TransactionEncoder;
+import org.web3j.utils.Numeric;
+
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The head never goes backwards on the real devnet while one node runs a block or three behind (inside max-lag, so
+ * it keeps serving): it is held back for three blocks, released to catch up, held back again, for the whole test.
+ * Sequential reads through each routing policy never show an older head than the one before, and once a {@code latest}
+ * balance read shows a transfer, no later one shows the balance from before it.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = DevnetResource.class, restrictToAnnotatedClass = true)
+class MonotonicHeadTest {
+
+    private static final int READS = 200;
+
+    Devnet devnet;
+
+    @Inject
+    UpstreamPools pools;
+
+    @TestHTTPResource("/")
+    URL gateway;
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
+    private ScheduledExecutorService lagging;
+
+    @BeforeEach
+    void oneNodeRunsBehind() {
+        Await.until("every node healthy", () -> DevnetResource.NETWORKS.keySet().stream()
+                .allMatch(n -> pools.pool(n).upstreams().stream().allMatch(Upstream::isHealthy)));
+        lagging = Executors.newSingleThreadScheduledExecutor();
+        lagging.scheduleWithFixedDelay(() -> {
+            devnet.holdBack(2);
+            sleep(750);
+            devnet.release(2);
+        }, 0, 250, TimeUnit.MILLISECONDS);
+    }
+
+    @AfterEach
+    void caughtUp() throws InterruptedException {
+        lagging.shutdownNow();
+        lagging.awaitTermination(10, TimeUnit.SECONDS);
+        devnet.release(2);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"rr", "lc", "ih"})
+    void sequentialHeadReadsNeverGoBackwardsWithOneNodeBehind(String network) throws Exception {
+        long highest = -1;
+        List<String> backwards = new ArrayList<>();
+        for (int i = 0; i < READS; i++) {
+            boolean blockNumber = i % 2 == 0;
+            JsonObject answer = rpc(network, blockNumber ? "eth_blockNumber" : "eth_getBlockByNumber",
+                    blockNumber ? "[]" : "[\"latest\",false]");
+            long head = Long.decode(blockNumber ? answer.getString("result") : answer.getJsonObject("result").getString("number"));
+            if (head < highest) {
+                backwards.add("read " + i + ": " + head + " after " + highest);
+            }
+            highest = Math.max(highest, head);
+        }
+        assertEquals(List.of(), backwards, network + ": the head went backwards");
+        assertTrue(highest > 0, "the chain moved");
+    }
+
+    @Test
+    void aLatestBalanceNeverShowsThePreTransferBalanceOnceThePostTransferOneWasServed() throws Exception {
+        String recipient = "0x" + "5a".repeat(20);
+        BigInteger before = balance("rr", recipient);
+        BigInteger value = BigInteger.valueOf(1_000_000_007);
+        Credentials sender = Credentials.create(Devnet.FIRST_KEY);
+        BigInteger nonce = Numeric.decodeQuantity(rpc("rr", "eth_getTransactionCount",
+                "[\"" + Devnet.FIRST_ADDRESS + "\",\"pending\"]").getString("result"));
+        BigInteger gasPrice = Numeric.decodeQuantity(rpc("rr", "eth_gasPrice", "[]").getString("result")).multiply(BigInteger.TWO);
+        RawTransaction tx = RawTransaction.createEtherTransaction(nonce, gasPrice, BigInteger.valueOf(21_000), recipient, value);
+        String raw = Numeric.toHexString(TransactionEncoder.signMessage(tx, devnet.chainId(), sender));
+        JsonObject sent = rpc("rr", "eth_sendRawTransaction", "[\"" + raw + "\"]");
+        assertNotEquals(null, sent.getString("result"), "sent: " + sent);
+
+        BigInteger after = before.add(value);
+        int seenAfter = 0;
+        List<String> stale = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (seenAfter < READS && System.nanoTime() < deadline) {
+            BigInteger now = balance("rr", recipient);
+            if (now.equals(after)) {
+                seenAfter++;
+            } else if (seenAfter > 0) {
+                stale.add("after " + seenAfter + " reads with the transfer: " + now);
+            }
+        }
+        assertEquals(READS, seenAfter, "the transfer showed up and stayed");
+        assertEquals(List.of(), stale, "a latest balance went back to before the transfer");
+    }
+
+    private BigInteger balance(String network, String address) throws Exception {
+        return Numeric.decodeQuantity(rpc(network, "eth_getBalance", "[\"" + address + "\",\"latest\"]").getString("result"));
+    }
+
+    private JsonObject rpc(String network, String method, String params) throws Exception {
+        String body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"" + method + "\",\"params\":" + params + "}";
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(gateway + network))
+                .timeout(Duration.ofSeconds(15)).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        JsonObject answer = new JsonObject(r.body());
+        assertTrue(answer.containsKey("result") && answer.getValue("result") != null, method + " answered " + r.body());
+        return answer;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package io.railyard.upstream;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.railyard.testing.Await;
+import io.railyard.testing.FakeNodes;
+import io.railyard.testing.FakeNodesResource;
+import io.railyard.testing.FakeUpstream;
+import io.railyard.testing.LogCapture;
+import io.railyard.testing.Metrics;
+import io.vertx.core.json.JsonObject;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The network's view of the chain over three fake nodes (probes every 250 ms): who elects the head when nodes hang,
+ * the panic rule when none passes the health rules, and what clients see of the head while a node runs behind.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = FakeNodesResource.class, restrictToAnnotatedClass = true, initArgs = {
+        @ResourceArg(name = "quarkus.http.test-port", value = "0")})
+class ChainViewIntegrationTest {
+
+    private static final String NET = FakeNodesResource.NETWORK;
+
+    FakeNodes fakes;
+
+    @Inject
+    UpstreamPools pools;
+
+    @BeforeEach
+    void allAtOneHead() {
+        fakes.resetAll();
+        fakes.nodes().forEach(n -> n.chain(1, pool().servedHead() < 0 ? 100 : pool().servedHead(), 90));
+        Await.until("all healthy", () -> pool().upstreams().stream().allMatch(Upstream::isHealthy) && !pool().inPanic());
+        fakes.nodes().forEach(FakeUpstream::resetCounts);
+    }
+
+    private UpstreamPool pool() {
+        return pools.pool(NET);
+    }
+
+    private static JsonObject rpc(String method, String params) {
+        String body = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"" + method + "\",\"params\":" + params + "}";
+        return new JsonObject(given().contentType("application/json").body(body).post("/" + NET).asString());
+    }
+
+    @Test
+    void twoHungNodesCannotGetTheLastAnsweringOneEjected() {
+        long head = pool().servedHead();
+        try (LogCapture log = LogCapture.of(HealthChecker.class)) {
+            fakes.get(0).everything(req -> new FakeUpstream.Hang());
+            fakes.get(1).everything(req -> new FakeUpstream.Hang());
+            Await.until("the hung nodes ejected", () -> !pool().upstreams().get(0).isHealthy() && !pool().upstreams().get(1).isHealthy());
+            // The live node moves on, far past the hung nodes' last heads.
+            fakes.get(2).head(head + 20);
+            Await.until("the live node's head elected", () -> pool().bestHead() == head + 20);
+            assertTrue(pool().upstreams().get(2).isHealthy(), "the only answering node serves: " + pool().upstreams().get(2).stateReason());
+            assertEquals(List.of(), log.matching("node-2 ejected"), "never ejected");
+            assertEquals("0x" + Long.toHexString(head + 20), rpc("eth_blockNumber", "[]").getString("result"));
+        }
+    }
+
+    @Test
+    void whenNoUpstreamPassesTheRulesThePanicRuleServesFromThoseThatAnswer() throws Exception {
+        try (LogCapture log = LogCapture.of(HealthChecker.class)) {
+            fakes.nodes().forEach(FakeUpstream::stop);
+            Await.until("every upstream ejected", () -> pool().upstreams().stream().noneMatch(Upstream::isHealthy));
+            assertFalse(pool().inPanic(), "nobody answers: no panic, nothing to serve from");
+            assertEquals(-32002, rpc("eth_blockNumber", "[]").getJsonObject("error").getInteger("code"));
+
+            // Back, but ejected nodes need two good probes each before readmission: meanwhile the panic rule serves.
+            fakes.nodes().forEach(FakeUpstream::restart);
+            Await.until("served again", () -> rpc("eth_blockNumber", "[]").containsKey("result"));
+            Await.until("out of panic", () -> !pool().inPanic() && pool().upstreams().stream().allMatch(Upstream::isHealthy));
+            assertEquals(1, log.matching(NET + " in panic").size(), "the first round after the outage serves by the panic rule,"
+                    + " logged once: " + log.messages());
+            assertEquals(1, log.matching(NET + " out of panic").size(), "and its end is logged once: " + log.messages());
+            assertEquals(0.0, Metrics.value(Metrics.scrape(), "railyard_network_panic{network=\"" + NET + "\"}"));
+        }
+    }
+
+    @Test
+    void aNodeBehindNeverAnswersLatestAndTheHeadNeverGoesBackwards() {
+        long head = pool().servedHead();
+        fakes.get(2).head(head - 3);
+        fakes.nodes().forEach(n -> n.on("eth_getBalance", req -> new FakeUpstream.Result(
+                "\"" + req.getJsonArray("params").getString(1) + "\"")));
+        Await.until("the node behind is probed", () -> pool().upstreams().get(2).head() == head - 3);
+        fakes.nodes().forEach(FakeUpstream::resetCounts);
+        for (int i = 0; i < 30; i++) {
+            JsonObject balance = rpc("eth_getBalance", "[\"0x" + "11".repeat(20) + "\",\"latest\"]");
+            assertEquals("0x" + Long.toHexString(head), balance.getString("result"), "latest goes out pinned to the served head");
+        }
+        assertEquals(0, fakes.get(2).calls("eth_getBalance"), "the node behind never answers a latest read");
+        assertEquals(30, fakes.get(0).calls("eth_getBalance") + fakes.get(1).calls("eth_getBalance"));
+
+        fakes.nodes().forEach(FakeUpstream::reset);
+        for (int i = 0; i < 30; i++) {
+            long shown = Long.decode(rpc("eth_blockNumber", "[]").getString("result"));
+            assertTrue(shown >= head, "eth_blockNumber " + shown + " after " + head + " was served");
+        }
+        JsonObject status = new JsonObject(given().get("/status").asString()).getJsonObject("networks").getJsonObject(NET);
+        assertEquals(head, status.getLong("servedHead"));
+        assertEquals(false, status.getBoolean("panic"));
+        assertEquals((double) head, Metrics.value(Metrics.scrape(), "railyard_network_head_block{network=\"" + NET + "\"}"));
+    }
+}
