@@ -178,8 +178,10 @@ public class Cors {
      */
     public void allowRead(RoutingContext ctx) {
         String origin = ctx.request().getHeader(HttpHeaders.ORIGIN);
-        if (origin != null) {
-            answerHeaders(ctx.response().headers(), global, origin);
+        if (origin != null && !answerHeaders(ctx.response().headers(), global, origin)) {
+            // Quarkus 3.33 puts a CorsHandler allowing "*" on the management interface, before every route and with
+            // no configuration of its own: the list decides who may read, so its "*" goes for a refused origin.
+            ctx.response().headers().remove(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN);
         }
     }
 
@@ -245,14 +247,16 @@ public class Cors {
         ctx.next();
     }
 
-    private void answerHeaders(MultiMap headers, Rules rules, String origin) {
+    /** @return whether the origin is allowed */
+    private boolean answerHeaders(MultiMap headers, Rules rules, String origin) {
         headers.set(HttpHeaders.VARY, ORIGIN);
         if (rules.origins().allows(origin)) {
             headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, rules.origins().allowsAny() ? ANY : origin);
             headers.set(HttpHeaders.ACCESS_CONTROL_EXPOSE_HEADERS, exposeHeaders);
-        } else {
-            refused(rules, origin, rules.source());
+            return true;
         }
+        refused(rules, origin, rules.source());
+        return false;
     }
 
     /** Answers 403 when the request's API key is limited to other origins. */

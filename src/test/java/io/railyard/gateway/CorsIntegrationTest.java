@@ -168,6 +168,14 @@ class CorsIntegrationTest {
     }
 
     @Test
+    void theRefusalCounterStartsAtZeroForEveryNetwork() {
+        String scrape = Metrics.scrape();
+        for (String network : List.of("testnet", "open", "private")) {
+            assertTrue(scrape.contains("railyard_cors_refused_total{network=\"" + network + "\"} "), network + " has its series before any refusal");
+        }
+    }
+
+    @Test
     void hostileOriginHeadersAreRefused() {
         String huge = "https://" + "a".repeat(10 * 1024) + ".example.org";
         Response r = preflight(client(), "/open", huge);
