@@ -178,7 +178,13 @@ public class Cors {
      */
     public void allowRead(RoutingContext ctx) {
         String origin = ctx.request().getHeader(HttpHeaders.ORIGIN);
-        if (origin != null && !answerHeaders(ctx.response().headers(), global, origin)) {
+        if (origin == null) {
+            return;
+        }
+        boolean allowed = global.origins().allows(origin);
+        answerHeaders(ctx.response().headers(), global, origin, allowed);
+        if (!allowed) {
+            refused(global, origin, global.source());
             // Quarkus 3.33 puts a CorsHandler allowing "*" on the management interface, before every route and with
             // no configuration of its own: the list decides who may read, so its "*" goes for a refused origin.
             ctx.response().headers().remove(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN);
@@ -238,41 +244,46 @@ public class Cors {
             return;
         }
         Rules rules = rules(ctx);
+        boolean allowed = rules.origins().allows(origin);
         if (enabled) {
-            answerHeaders(ctx.response().headers(), rules, origin);
+            answerHeaders(ctx.response().headers(), rules, origin, allowed);
         }
-        if (!byKey.isEmpty() && keyRefuses(ctx, rules, origin)) {
+        ApiKey limitedKey = byKey.isEmpty() ? null : keyRefusing(ctx, origin);
+        if (limitedKey != null) {
+            // One refusal, counted once, whichever lists refused the origin: the key's is the one the page reads.
+            forbidden(ctx, rules, origin, limitedKey);
             return;
+        }
+        if (enabled && !allowed) {
+            refused(rules, origin, rules.source());
         }
         ctx.next();
     }
 
-    /** @return whether the origin is allowed */
-    private boolean answerHeaders(MultiMap headers, Rules rules, String origin) {
+    private void answerHeaders(MultiMap headers, Rules rules, String origin, boolean allowed) {
         headers.set(HttpHeaders.VARY, ORIGIN);
-        if (rules.origins().allows(origin)) {
+        if (allowed) {
             headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, rules.origins().allowsAny() ? ANY : origin);
             headers.set(HttpHeaders.ACCESS_CONTROL_EXPOSE_HEADERS, exposeHeaders);
-            return true;
         }
-        refused(rules, origin, rules.source());
-        return false;
     }
 
-    /** Answers 403 when the request's API key is limited to other origins. */
-    private boolean keyRefuses(RoutingContext ctx, Rules rules, String origin) {
+    /** The request's API key when its own origin list refuses this origin, else null. */
+    private ApiKey keyRefusing(RoutingContext ctx, String origin) {
         String secret = ctx.pathParam("apiKey");
         if (secret == null) {
             secret = ctx.request().getHeader("X-Api-Key");
         }
         if (secret == null || secret.isEmpty()) {
-            return false;
+            return null;
         }
         ApiKey key = policy.key(secret);
         AllowedOrigins allowed = key == null ? null : byKey.get(key.name());
-        if (allowed == null || allowed.allows(origin)) {
-            return false;
-        }
+        return allowed == null || allowed.allows(origin) ? null : key;
+    }
+
+    /** 403 with a JSON-RPC error naming the origin and the key's list. */
+    private void forbidden(RoutingContext ctx, Rules rules, String origin, ApiKey key) {
         String source = "railyard.api-keys." + key.name() + ".allowed-origins";
         refused(rules, origin, source);
         RpcAnswer error = RpcAnswer.error(RpcErrorCode.ORIGIN_NOT_ALLOWED, "Origin not allowed: API key '" + key.name()
@@ -282,7 +293,6 @@ public class Cors {
                 .putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
                 .setStatusCode(RpcErrorCode.ORIGIN_NOT_ALLOWED.httpStatus())
                 .end(error.toBuffer(RpcAnswer.NULL));
-        return true;
     }
 
     private void refused(Rules rules, String origin, String source) {

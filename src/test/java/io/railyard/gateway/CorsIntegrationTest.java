@@ -127,6 +127,10 @@ class CorsIntegrationTest {
             assertNull(r.header("Access-Control-Allow-Credentials"), path);
             assertEquals("", r.asString(), path);
         }
+        Response plain = client().options("/testnet");
+        assertEquals(204, plain.statusCode(), "an OPTIONS without Origin is no preflight; it learns the methods");
+        assertEquals("POST, OPTIONS", plain.header("Allow"));
+        assertNull(plain.header("Access-Control-Allow-Origin"));
         Response wildcard = preflight(client(), "/testnet", "https://dapp.example.org");
         assertEquals(204, wildcard.statusCode());
         assertEquals("https://dapp.example.org", wildcard.header("Access-Control-Allow-Origin"));
@@ -312,6 +316,15 @@ class CorsIntegrationTest {
                 "a key without a list is not held to one");
         assertEquals(200, post(client(address), "/private/web-secret", "https://wallet.example", BALANCE).statusCode());
         assertEquals(4, fakes.calls("eth_getBalance"));
+    }
+
+    @Test
+    void anOriginRefusedByTheNetworkAndByTheKeyCountsOnce() {
+        double before = refused("testnet");
+        Response r = post(client(), "/testnet/web-secret", "https://evil-both.example", BALANCE);
+        assertEquals(403, r.statusCode());
+        assertNull(r.header("Access-Control-Allow-Origin"), "the network refuses the page too");
+        assertEquals(1, refused("testnet") - before);
     }
 
     @Test
