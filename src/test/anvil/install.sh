@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the pinned test tools (anvil) with npm. Run by the Maven build in its initialize phase.
+# Installs the pinned test tools (anvil, and ethers for the CORS browser test) with npm. Run by the Maven build in its initialize phase.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 anvil="$here/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
-if [ -x "$anvil" ] && [ "$here/node_modules/.package-lock.json" -nt "$here/package-lock.json" ]; then
+ethers="$here/node_modules/ethers/dist/ethers.umd.min.js"
+if [ -x "$anvil" ] && [ -f "$ethers" ] && [ "$here/node_modules/.package-lock.json" -nt "$here/package-lock.json" ]; then
   exit 0
 fi
 if ! command -v npm >/dev/null 2>&1; then

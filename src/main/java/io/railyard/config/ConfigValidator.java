@@ -73,6 +73,7 @@ public final class ConfigValidator {
             }
         });
         validateClients(config, errors);
+        validateCors(config, errors);
         if (!List.of("text", "json").contains(config.accessLog().format())) {
             errors.add("railyard.access-log.format: unknown format '" + config.accessLog().format() + "' (use text or json)");
         }
@@ -127,6 +128,35 @@ public final class ConfigValidator {
                 errors.add("railyard.rate-limit.method-costs." + method + ": must be at least 1 (was " + cost + ")");
             }
         });
+    }
+
+    /** HTTP header names (RFC 9110 tokens). */
+    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
+    private static void validateCors(RailyardConfig config, List<String> errors) {
+        RailyardConfig.CorsConfig cors = config.cors();
+        origins(errors, "railyard.cors.allowed-origins", cors.allowedOrigins());
+        if (cors.maxAge().isNegative()) {
+            errors.add("railyard.cors.max-age: must not be negative (was " + cors.maxAge() + ")");
+        }
+        cors.allowedHeaders().ifPresent(list -> headerNames(errors, "railyard.cors.allowed-headers", list));
+        headerNames(errors, "railyard.cors.exposed-headers", cors.exposedHeaders());
+        config.networks().forEach((name, network) -> network.cors().allowedOrigins()
+                .ifPresent(list -> origins(errors, "railyard.networks." + name + ".cors.allowed-origins", list)));
+        config.apiKeys().forEach((name, key) -> key.allowedOrigins()
+                .ifPresent(list -> origins(errors, "railyard.api-keys." + name + ".allowed-origins", list)));
+    }
+
+    private static void origins(List<String> errors, String key, List<String> entries) {
+        AllowedOrigins.problems(entries).forEach(problem -> errors.add(key + ": " + problem));
+    }
+
+    private static void headerNames(List<String> errors, String key, List<String> names) {
+        for (String name : names) {
+            if (!HEADER_NAME.matcher(name.trim()).matches()) {
+                errors.add(key + ": '" + name + "' is not an HTTP header name");
+            }
+        }
     }
 
     private static void validateNetwork(String key, String name, RailyardConfig.NetworkConfig network, List<String> errors) {

@@ -46,6 +46,38 @@ public interface RailyardConfig {
     /** Rate limiting of clients. */
     RateLimitConfig rateLimit();
 
+    /** Cross-origin requests from browser pages (dApps) to the JSON-RPC paths, {@code /status} and {@code /q/health}. */
+    CorsConfig cors();
+
+    interface CorsConfig {
+        /** Whether preflights are answered and answers carry {@code Access-Control-*} headers. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * Origins whose pages may call Railyard: {@code *}, exact origins ({@code https://app.example}) or subdomain
+         * wildcards ({@code https://*.example.org}); a network's own list replaces this one.
+         */
+        @WithDefault("*")
+        List<String> allowedOrigins();
+
+        /** How long a browser may reuse a preflight's answer ({@code Access-Control-Max-Age}). */
+        @WithDefault("1h")
+        Duration maxAge();
+
+        /** Request headers a page may send, on top of {@code content-type}, {@code x-api-key} and {@code authorization}. */
+        Optional<List<String>> allowedHeaders();
+
+        /** Response headers a page may read ({@code Access-Control-Expose-Headers}), so it can see why it was limited. */
+        @WithDefault("Retry-After,RateLimit,RateLimit-Policy")
+        List<String> exposedHeaders();
+    }
+
+    interface NetworkCorsConfig {
+        /** Origins allowed on this network, replacing {@code railyard.cors.allowed-origins}. */
+        Optional<List<String>> allowedOrigins();
+    }
+
     /** One line per client request in the log category {@code railyard.access}. */
     AccessLogConfig accessLog();
 
@@ -81,6 +113,12 @@ public interface RailyardConfig {
 
         /** Methods (or prefixes) this key may not call, on top of the network's rules. */
         Optional<List<String>> denyMethods();
+
+        /**
+         * Origins whose pages may use this key (a key in a public page is no secret): a request with this key and
+         * another {@code Origin} is refused with 403. Requests without an {@code Origin} (not from a browser) pass.
+         */
+        Optional<List<String>> allowedOrigins();
     }
 
     interface RateLimitConfig {
@@ -144,6 +182,9 @@ public interface RailyardConfig {
 
         /** Methods (or prefixes) that are allowed even though the deny list names them. */
         Optional<List<String>> allowMethods();
+
+        /** CORS rules of this network. */
+        NetworkCorsConfig cors();
     }
 
     interface UpstreamConfig {

@@ -14,6 +14,8 @@ public enum RpcErrorCode {
     UNKNOWN_NETWORK(-32600, 404, "Unknown network"),
     HTTP_METHOD_NOT_ALLOWED(-32600, 405, "JSON-RPC requests must be sent with POST"),
     UNAUTHORIZED(-32001, 401, "Unauthorized"),
+    /** An API key used from a page whose origin is not on the key's {@code allowed-origins}: unauthorized, as 403. */
+    ORIGIN_NOT_ALLOWED(-32001, 403, "Origin not allowed"),
     LIMIT_EXCEEDED(-32005, 429, "Limit exceeded"),
     RESOURCE_UNAVAILABLE(-32002, 503, "Resource unavailable"),
     OVERLOADED(-32002, 503, "Gateway overloaded"),

@@ -64,6 +64,9 @@ public class Meters {
     /** {@code railyard_rate_limit_backend_up}: 1 while the rate-limit backend (Redis) answers. */
     public static final String RATE_LIMIT_BACKEND_UP = "railyard.rate.limit.backend.up";
 
+    /** {@code railyard_cors_refused_total{network}}: browser preflights and requests from an origin that is not allowed. */
+    public static final String CORS_REFUSED = "railyard.cors.refused";
+
     /** Every name above as Prometheus shows it, for documentation and for checking dashboards against. */
     public static final List<String> PROMETHEUS_NAMES = List.of(
             "railyard_requests_total", "railyard_request_duration_seconds", "railyard_upstream_requests_total",
@@ -72,7 +75,7 @@ public class Meters {
             "railyard_failovers_total", "railyard_cache_requests_total", "railyard_cache_bytes",
             "railyard_cache_evictions_total", "railyard_network_finalized_block",
             "railyard_network_panic", "railyard_network_head_block", "railyard_rate_limited_total",
-            "railyard_rate_limit_backend_up");
+            "railyard_rate_limit_backend_up", "railyard_cors_refused_total");
 
     /** Buckets from 100 µs to 10 s: loopback cache hits and slow archive calls both resolve. */
     private static final Duration[] BUCKETS = {
@@ -176,6 +179,10 @@ public class Meters {
         counter(RATE_LIMITED, "network", network, "reason", reason).increment();
     }
 
+    public void corsRefused(String network) {
+        counter(CORS_REFUSED, "network", network).increment();
+    }
+
     public <T> void rateLimitBackend(T limiter, ToDoubleFunction<T> up) {
         keep(Gauge.builder(RATE_LIMIT_BACKEND_UP, limiter, up).register(registry));
     }
@@ -213,6 +220,7 @@ public class Meters {
         counter(RATE_LIMITED, "network", network, "reason", "ip");
         counter(CACHE_REQUESTS, "network", network, "result", "hit");
         counter(CACHE_REQUESTS, "network", network, "result", "miss");
+        counter(CORS_REFUSED, "network", network);
     }
 
     private Counter counter(String name, String... tags) {
