@@ -139,6 +139,11 @@ class ClientAnswersCarryNoInternalsTest {
         try {
             String message = scrubbed("refused", "/testnet", balance("latest"));
             assertTrue(message.startsWith("every upstream tried failed (last: connection refused)"), message);
+            // What the client is not told, the operator finds under the request id: which node, and where it is.
+            String id = message.substring(message.lastIndexOf(' ') + 1);
+            List<String> lines = log.matching(id, "last failure: testnet/node-");
+            assertEquals(1, lines.size(), log.matching(id).toString());
+            assertTrue(fakes.nodes().stream().anyMatch(n -> lines.get(0).contains(":" + n.port())), lines.get(0));
         } finally {
             fakes.nodes().forEach(FakeUpstream::restart);
         }
@@ -175,7 +180,8 @@ class ClientAnswersCarryNoInternalsTest {
 
     @Test
     void breakerOpen() {
-        bothNodes("eth_getBalance", req -> new FakeUpstream.Status(502, "down"));
+        // Probes fail too, so no probe round readmits a node (and closes its breaker) while the test looks.
+        fakes.nodes().forEach(n -> n.everything(req -> new FakeUpstream.Status(502, "down")));
         for (int i = 0; i < 4; i++) {
             given().contentType("application/json").body(balance("latest")).post("/testnet");
         }
@@ -197,6 +203,8 @@ class ClientAnswersCarryNoInternalsTest {
 
     @Test
     void noHealthyUpstream() {
+        // Probes fail from now on, so none readmits a node between the ejection and the request.
+        fakes.nodes().forEach(n -> n.everything(req -> new FakeUpstream.Status(503, "down")));
         pool("testnet").upstreams().forEach(u -> u.markEjected("ejected by the test", System.currentTimeMillis()));
         String message = scrubbed("no healthy upstream", "/testnet", balance("latest"));
         assertTrue(message.startsWith("no healthy upstream for network testnet; request id "), message);
