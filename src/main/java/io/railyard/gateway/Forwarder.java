@@ -221,13 +221,14 @@ final class Forwarder implements RpcInterceptor {
     private void recheckNull(RpcCall call, long minHead, long tried, RpcAnswer nullAnswer, Promise<RpcAnswer> result) {
         List<Upstream> candidates = call.pool().candidates(minHead, tried);
         Upstream other = call.pool().policy().pick(candidates, call.clientKey());
-        sendTo(other, call).onComplete(done -> {
+        // A failed second opinion changes nothing: the first node's null stands.
+        send(other, call, Math.min(tryTimeoutMs, Math.max(1, call.remainingMillis())), call.scope()).onComplete(done -> {
             RpcAnswer second = done.succeeded() ? done.result() : null;
             result.complete(second != null && !second.isError() && !second.isNullResult() ? second : nullAnswer);
         });
     }
 
-    /** One try on one given upstream, no failover (sticky filters, null re-checks). */
+    /** One try on one given upstream, no failover: a filter lives in that node's memory. */
     private Future<RpcAnswer> sendTo(Upstream upstream, RpcCall call) {
         long timeout = Math.min(tryTimeoutMs, Math.max(1, call.remainingMillis()));
         return send(upstream, call, timeout, call.scope()).recover(failure -> Future.succeededFuture(
