@@ -548,11 +548,14 @@ net_props() {
 }
 
 # start_gateway NAME: on (every network), twin (features on, only rr and srr) or off (like twin, plus OFF_PROPS)
-declare -A GATEWAY_PORT=() GATEWAY_PID=() GATEWAY_READY_MS=() GATEWAY_STARTED_LOG=() GATEWAY_CMD=() GATEWAY_SHAPE=()
+declare -A GATEWAY_PORT=() GATEWAY_MANAGEMENT_PORT=() GATEWAY_PID=() GATEWAY_READY_MS=() GATEWAY_STARTED_LOG=() GATEWAY_CMD=() GATEWAY_SHAPE=()
 start_gateway() {
   local name=$1 features=$1 t0 code ready deadline
   free_port
   local port=$PORT
+  # Health and metrics are on the management interface, a port of their own (docs/operations.md).
+  free_port
+  local management_port=$PORT
   NET_PROPS=()
   if ((${#ANVIL_PORTS[@]})); then
     net_props rr round-robin "${ANVIL_PORTS[@]}"
@@ -573,7 +576,8 @@ start_gateway() {
   local default=rr
   ((${#ANVIL_PORTS[@]})) || default=srr
   GATEWAY_SHAPE[$name]="$(printf '%s\n' "${NET_PROPS[@]}" | grep -c '\.chain-id=') networks, $(printf '%s\n' "${NET_PROPS[@]}" | grep -c '\.url=') upstreams"
-  local props=(-Dquarkus.http.host=127.0.0.1 "-Dquarkus.http.port=$port" "-Drailyard.default-network=$default" "${NET_PROPS[@]}")
+  local props=(-Dquarkus.http.host=127.0.0.1 "-Dquarkus.http.port=$port" -Dquarkus.management.host=127.0.0.1
+    "-Dquarkus.management.port=$management_port" "-Drailyard.default-network=$default" "${NET_PROPS[@]}")
   local off=() java_opts=()
   if [[ $features == off ]]; then
     read -r -a off <<<"$OFF_PROPS"
@@ -586,9 +590,10 @@ start_gateway() {
   start_bg "$name" "${cmd[@]}"
   GATEWAY_PID[$name]=$STARTED_PID
   GATEWAY_PORT[$name]=$port
+  GATEWAY_MANAGEMENT_PORT[$name]=$management_port
   deadline=$((SECONDS + 90))
   while :; do
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$port/q/health/ready" || true)
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$management_port/q/health/ready" || true)
     [[ $code == 200 ]] && break
     kill -0 "$STARTED_PID" 2>/dev/null || { tail -n 40 "$WORK/$name.log" >&2; die "gateway $name exited at startup (log above)"; }
     ((SECONDS < deadline)) || { tail -n 40 "$WORK/$name.log" >&2; die "gateway $name not ready within 90 s (log above)"; }
@@ -811,7 +816,7 @@ record_paced() {
   fi
 }
 
-metric_sum() { # metric_sum PORT REGEX [EXCLUDE]: sums the Prometheus samples matching REGEX (and not EXCLUDE)
+metric_sum() { # metric_sum MANAGEMENT_PORT REGEX [EXCLUDE]: sums the Prometheus samples matching REGEX (and not EXCLUDE)
   { curl -s --max-time 5 "http://127.0.0.1:$1/q/metrics" || true; } |
     { grep -E "$2" || true; } | { grep -v -E "${3:-^#}" || true; } | awk '{n += $NF} END {printf "%.0f", n}'
 }
@@ -1020,7 +1025,7 @@ main() {
     done
   fi
 
-  local port=${GATEWAY_PORT[on]}
+  local port=${GATEWAY_MANAGEMENT_PORT[on]}
   local hits misses failovers ejections failed_calls not_ok
   hits=$(metric_sum "$port" '^railyard_cache_requests_total\{.*result="hit"')
   misses=$(metric_sum "$port" '^railyard_cache_requests_total\{.*result="miss"')

@@ -92,6 +92,10 @@ railyard:
   access-log:
     enabled: {{ .Values.accessLog.enabled }}
     format: {{ .Values.accessLog.format | quote }}
+  status:
+    public: {{ .Values.status.public }}
+  errors:
+    expose-upstream-names: {{ .Values.errors.exposeUpstreamNames }}
 quarkus:
   shutdown:
     # After SIGTERM: not ready but serving for the delay, then in-flight requests get the timeout to finish.

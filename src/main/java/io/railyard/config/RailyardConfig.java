@@ -81,6 +81,31 @@ public interface RailyardConfig {
     /** One line per client request in the log category {@code railyard.access}. */
     AccessLogConfig accessLog();
 
+    /** The {@code /status} page: always on the management port; optionally a redacted copy on the RPC port. */
+    StatusConfig status();
+
+    /** What the gateway's own JSON-RPC errors tell a client. */
+    ErrorsConfig errors();
+
+    interface StatusConfig {
+        /**
+         * Also serve a redacted {@code /status} on the public RPC port: networks, upstream names, states and heads;
+         * no URLs, no reasons or error texts. The full page stays on the management port.
+         */
+        @WithDefault("false")
+        @WithName("public")
+        boolean publicPage();
+    }
+
+    interface ErrorsConfig {
+        /**
+         * Name the upstream in the gateway's own errors ({@code last: node-a timeout}). Off by default: an anonymous
+         * client learns nothing about the upstreams; operators find them by the request id in the log.
+         */
+        @WithDefault("false")
+        boolean exposeUpstreamNames();
+    }
+
     interface AccessLogConfig {
         /** Whether to write the access log. */
         @WithDefault("false")

@@ -16,11 +16,16 @@ public final class AccessRecord {
     private static final int MAX_LISTED = 10;
 
     private final long startedNanos = System.nanoTime();
+    private final RequestId requestId;
     private final Queue<String> upstreams = new ConcurrentLinkedQueue<>();
     private final Queue<String> methods = new ConcurrentLinkedQueue<>();
     private volatile int cacheHits;
     private volatile String network = "";
     private volatile String client = "";
+
+    AccessRecord(RequestId requestId) {
+        this.requestId = requestId;
+    }
 
     void network(String network) {
         this.network = network;
@@ -50,6 +55,7 @@ public final class AccessRecord {
         long micros = (System.nanoTime() - startedNanos) / 1000;
         if (json) {
             return new JsonObject()
+                    .put("requestId", requestId.toString())
                     .put("network", network)
                     .put("client", client)
                     .put("methods", new JsonArray(methods.stream().toList()))
@@ -59,7 +65,7 @@ public final class AccessRecord {
                     .put("durationMs", micros / 1000.0)
                     .encode();
         }
-        return "network=" + network + " client=" + client + " methods=" + String.join(",", methods)
+        return "request=" + requestId + " network=" + network + " client=" + client + " methods=" + String.join(",", methods)
                 + " upstreams=" + String.join(",", upstreams) + " cache_hits=" + cacheHits + " status=" + status
                 + " duration_ms=" + (micros / 1000.0);
     }

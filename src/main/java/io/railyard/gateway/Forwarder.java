@@ -13,6 +13,7 @@ import io.railyard.jsonrpc.RpcAnswer;
 import io.railyard.jsonrpc.RpcErrorCode;
 import io.railyard.jsonrpc.RpcRequest;
 import io.railyard.upstream.CallScope;
+import io.railyard.upstream.Redact;
 import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamClient;
 import io.railyard.upstream.UpstreamFailure;
@@ -20,6 +21,7 @@ import io.railyard.upstream.UpstreamPool;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -32,11 +34,26 @@ import java.util.concurrent.atomic.AtomicReference;
  * The last stage: picks an upstream and sends the call, failing over to another upstream within the call's
  * deadline and a bounded number of tries when a try fails in a way another node could fix. Writes that a node
  * may have received are never re-sent, except signed transactions, which are nonce-protected and are broadcast
- * to every healthy upstream at once.
+ * to every healthy upstream at once. When no upstream answers, the client is told why in a reason class only
+ * ({@link Unavailable}, {@link UpstreamFailure#reason()}) and the log line with the same request id has the details.
  */
 final class Forwarder implements RpcInterceptor {
 
+    private static final Logger LOG = Logger.getLogger(Forwarder.class);
+
+    /** What a failed try tells: the reason class a client may read, and the details only the log gets. */
+    private record Miss(Upstream upstream, String reason, String detail) {
+        static Miss of(Upstream upstream, Throwable failure) {
+            return failure instanceof UpstreamFailure f ? new Miss(upstream, f.reason(), f.getMessage())
+                    : new Miss(upstream, UpstreamFailure.Kind.RESET.reason(), upstream + ": " + failure);
+        }
+    }
+
+    /** A node said it lacks the data (unknown block, missing trie node) and another was asked. */
+    private static final String LACKS_DATA = "node lacks the data";
+
     private final UpstreamClient client;
+    private final boolean exposeUpstreamNames;
     private final int maxAttempts;
     private final long tryTimeoutMs;
     private final ForwardStats stats;
@@ -47,8 +64,9 @@ final class Forwarder implements RpcInterceptor {
             .executor(Runnable::run)
             .build();
 
-    Forwarder(UpstreamClient client, int maxAttempts, long tryTimeoutMs, ForwardStats stats) {
+    Forwarder(UpstreamClient client, int maxAttempts, long tryTimeoutMs, ForwardStats stats, boolean exposeUpstreamNames) {
         this.client = client;
+        this.exposeUpstreamNames = exposeUpstreamNames;
         this.maxAttempts = maxAttempts;
         this.tryTimeoutMs = tryTimeoutMs;
         this.stats = stats;
@@ -76,13 +94,13 @@ final class Forwarder implements RpcInterceptor {
         return result.future();
     }
 
-    private void attempt(RpcCall call, MethodSpec spec, long minHead, long tried, int attempt, String lastFailure,
+    private void attempt(RpcCall call, MethodSpec spec, long minHead, long tried, int attempt, Miss lastFailure,
                          Promise<RpcAnswer> result) {
         UpstreamPool pool = call.pool();
         List<Upstream> candidates = pool.candidates(minHead, tried);
         long remaining = call.remainingMillis();
         if (candidates.isEmpty() || remaining <= 0) {
-            result.complete(unavailable(call, attempt, lastFailure, remaining <= 0));
+            result.complete(unavailable(call, lastFailure, remaining <= 0));
             return;
         }
         Upstream upstream = pool.policy().pick(candidates, call.clientKey());
@@ -120,7 +138,7 @@ final class Forwarder implements RpcInterceptor {
                     && pool.candidates(minHead, UpstreamPool.exclude(tried, upstream)).size() > 0) {
                 stats.failover(call.network());
                 attempt(call, spec, minHead, UpstreamPool.exclude(tried, upstream), attempt + 1,
-                        upstream.name() + ": " + answer.errorText(), result);
+                        new Miss(upstream, LACKS_DATA, upstream + ": " + answer.errorText()), result);
                 return;
             }
             if (canRetry && answer.isNullResult() && spec.has(Trait.NULL_RECHECK) && attempt == 1
@@ -137,15 +155,15 @@ final class Forwarder implements RpcInterceptor {
         }
         UpstreamFailure failure = (UpstreamFailure) done.cause();
         if (failure.kind() == UpstreamFailure.Kind.CANCELLED) {
-            result.complete(RpcAnswer.error(RpcErrorCode.RESOURCE_UNAVAILABLE, "request cancelled by the client"));
+            result.complete(RpcAnswer.error(RpcErrorCode.RESOURCE_UNAVAILABLE, Unavailable.CANCELLED.message(null), call.requestId()));
             return;
         }
         boolean mayResend = !spec.has(Trait.NOT_RETRYABLE) || !failure.maybeDelivered();
         if (canRetry && mayResend) {
             stats.failover(call.network());
-            attempt(call, spec, minHead, UpstreamPool.exclude(tried, upstream), attempt + 1, failure.getMessage(), result);
+            attempt(call, spec, minHead, UpstreamPool.exclude(tried, upstream), attempt + 1, Miss.of(upstream, failure), result);
         } else {
-            result.complete(unavailable(call, attempt + 1, failure.getMessage(), false));
+            result.complete(unavailable(call, Miss.of(upstream, failure), false));
         }
     }
 
@@ -220,17 +238,18 @@ final class Forwarder implements RpcInterceptor {
     private void recheckNull(RpcCall call, long minHead, long tried, RpcAnswer nullAnswer, Promise<RpcAnswer> result) {
         List<Upstream> candidates = call.pool().candidates(minHead, tried);
         Upstream other = call.pool().policy().pick(candidates, call.clientKey());
-        sendTo(other, call).onComplete(done -> {
+        // A failed second opinion changes nothing: the first node's null stands.
+        send(other, call, Math.min(tryTimeoutMs, Math.max(1, call.remainingMillis())), call.scope()).onComplete(done -> {
             RpcAnswer second = done.succeeded() ? done.result() : null;
             result.complete(second != null && !second.isError() && !second.isNullResult() ? second : nullAnswer);
         });
     }
 
-    /** One try on one given upstream, no failover (sticky filters, null re-checks). */
+    /** One try on one given upstream, no failover: a filter lives in that node's memory. */
     private Future<RpcAnswer> sendTo(Upstream upstream, RpcCall call) {
         long timeout = Math.min(tryTimeoutMs, Math.max(1, call.remainingMillis()));
         return send(upstream, call, timeout, call.scope()).recover(failure -> Future.succeededFuture(
-                RpcAnswer.error(RpcErrorCode.RESOURCE_UNAVAILABLE, "upstream " + upstream.name() + " failed: " + failure.getMessage())));
+                refuse(call, Unavailable.OWNER_FAILED, Miss.of(upstream, failure), true)));
     }
 
     /**
@@ -266,13 +285,13 @@ final class Forwarder implements RpcInterceptor {
     private Future<RpcAnswer> broadcast(RpcCall call) {
         List<Upstream> targets = call.pool().candidates(-1, 0L);
         if (targets.isEmpty()) {
-            return Future.succeededFuture(unavailable(call, 1, null, false));
+            return Future.succeededFuture(unavailable(call, null, false));
         }
         Promise<RpcAnswer> result = Promise.promise();
         AtomicInteger pending = new AtomicInteger(targets.size());
         // Answers of one broadcast complete on several event loops.
         AtomicReference<RpcAnswer> firstError = new AtomicReference<>();
-        AtomicReference<String> lastFailure = new AtomicReference<>();
+        AtomicReference<Miss> lastFailure = new AtomicReference<>();
         // Propagation must not stop because the client that sent it hung up.
         RpcCall detached = call.detached();
         for (Upstream upstream : targets) {
@@ -289,11 +308,11 @@ final class Forwarder implements RpcInterceptor {
                         firstError.compareAndSet(null, answer);
                     }
                 } else {
-                    lastFailure.set(done.cause().getMessage());
+                    lastFailure.set(Miss.of(upstream, done.cause()));
                 }
                 if (pending.decrementAndGet() == 0 && !result.future().isComplete()) {
                     RpcAnswer error = firstError.get();
-                    result.tryComplete(error != null ? error : unavailable(call, targets.size() + 1, lastFailure.get(), false));
+                    result.tryComplete(error != null ? error : unavailable(call, lastFailure.get(), false));
                 }
             });
         }
@@ -341,15 +360,33 @@ final class Forwarder implements RpcInterceptor {
                 : new UpstreamFailure(UpstreamFailure.Kind.RESET, upstream, String.valueOf(cause.getMessage()));
     }
 
-    private static RpcAnswer unavailable(RpcCall call, int attempt, String lastFailure, boolean outOfTime) {
-        String message;
-        if (attempt == 1 && lastFailure == null) {
-            message = "no healthy upstream for network " + call.network();
-        } else if (outOfTime) {
-            message = "no answer within the request deadline; last failure: " + lastFailure;
-        } else {
-            message = "every upstream tried failed; last failure: " + lastFailure;
+    /**
+     * The answer when no upstream gave one: which situation it was, and the last try's reason class. (A block above
+     * every head is no such situation: the pool then offers every healthy node, whose own answer the client gets.)
+     */
+    private RpcAnswer unavailable(RpcCall call, Miss lastFailure, boolean outOfTime) {
+        if (outOfTime) {
+            return refuse(call, Unavailable.DEADLINE, lastFailure, lastFailure != null);
         }
-        return RpcAnswer.error(RpcErrorCode.RESOURCE_UNAVAILABLE, message);
+        if (lastFailure != null) {
+            return refuse(call, Unavailable.EVERY_TRY_FAILED, lastFailure, true);
+        }
+        return refuse(call, Unavailable.NO_HEALTHY_UPSTREAM, null, false);
+    }
+
+    /**
+     * One of the gateway's {@code -32002} answers, and its log line: the client gets the situation and a reason
+     * class; the log line, under the same request id, gets the upstream and what exactly went wrong.
+     */
+    private RpcAnswer refuse(RpcCall call, Unavailable situation, Miss miss, boolean withReason) {
+        Object arg = switch (situation) {
+            case NO_HEALTHY_UPSTREAM -> call.network();
+            default -> withReason && miss != null
+                    ? (exposeUpstreamNames ? miss.upstream().name() + ": " + miss.reason() : miss.reason()) : null;
+        };
+        String message = situation.message(arg);
+        LOG.warnf("request %s on %s, %s: %s%s", call.requestId(), call.network(), call.method(), message,
+                miss == null ? "" : "; last failure: " + Redact.urls(miss.detail()));
+        return RpcAnswer.error(RpcErrorCode.RESOURCE_UNAVAILABLE, message, call.requestId());
     }
 }

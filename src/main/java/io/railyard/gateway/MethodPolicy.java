@@ -22,7 +22,7 @@ final class MethodPolicy implements RpcInterceptor {
         String method = call.method();
         if (policy.refuses(call.network(), call.client(), method)) {
             return Future.succeededFuture(RpcAnswer.error(RpcErrorCode.METHOD_DENIED,
-                    "the method " + method + " does not exist/is not available"));
+                    "the method " + method + " does not exist/is not available", call.requestId()));
         }
         return next.proceed(call);
     }

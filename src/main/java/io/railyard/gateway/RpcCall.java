@@ -15,9 +15,10 @@ import io.railyard.upstream.UpstreamPool;
  * @param scope          cancels upstream calls when the client hangs up
  * @param access         the access-log record of the client request, or null when the access log is off
  * @param batch          the client batch's group of plain reads to send together, or null
+ * @param requestId      names the client request in the gateway's own errors and in the log
  */
 public record RpcCall(UpstreamPool pool, RpcRequest request, ClientIdentity client, long deadlineNanos, CallScope scope,
-                      AccessRecord access, BatchGroup batch) {
+                      AccessRecord access, BatchGroup batch, RequestId requestId) {
 
     /** What ip-hash hashes: the client's address. */
     public String clientKey() {
@@ -30,17 +31,17 @@ public record RpcCall(UpstreamPool pool, RpcRequest request, ClientIdentity clie
 
     /** The same call, no longer cancelled by its client (for work that serves others too). */
     public RpcCall detached() {
-        return new RpcCall(pool, request, client, deadlineNanos, CallScope.detached(), access, batch);
+        return new RpcCall(pool, request, client, deadlineNanos, CallScope.detached(), access, batch, requestId);
     }
 
     /** The same call for another form of the request (a tag pinned to a number). */
     public RpcCall withRequest(RpcRequest other) {
-        return new RpcCall(pool, other, client, deadlineNanos, scope, access, batch);
+        return new RpcCall(pool, other, client, deadlineNanos, scope, access, batch, requestId);
     }
 
     /** The same call, sent on its own rather than in its batch's group. */
     public RpcCall alone() {
-        return new RpcCall(pool, request, client, deadlineNanos, scope, access, null);
+        return new RpcCall(pool, request, client, deadlineNanos, scope, access, null, requestId);
     }
 
     public String network() {

@@ -24,6 +24,7 @@ import io.vertx.core.buffer.Buffer;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -36,6 +37,8 @@ import java.util.Map;
  */
 @ApplicationScoped
 public class RpcGateway {
+
+    private static final Logger LOG = Logger.getLogger(RpcGateway.class);
 
     @Inject
     RailyardConfig config;
@@ -73,7 +76,8 @@ public class RpcGateway {
         }
         // After the cache: a pinned latest read is keyed by its tag, so it is never taken for an immutable answer.
         stages.add(new HeadGuard());
-        forwarder = new Forwarder(pools.client(), config.forward().maxAttempts(), config.forward().tryTimeout().toMillis(), stats);
+        forwarder = new Forwarder(pools.client(), config.forward().maxAttempts(), config.forward().tryTimeout().toMillis(), stats,
+                config.errors().exposeUpstreamNames());
         stages.add(forwarder);
         pipeline = new Pipeline(stages);
     }
@@ -89,9 +93,10 @@ public class RpcGateway {
      * @param address      the client's address
      * @param presentedKey the API key from the path or the X-Api-Key header, or null
      * @param access       the access-log record to fill in, or null
+     * @param requestId    names this request in the gateway's own errors and in the log
      */
     public Future<GatewayReply> handle(UpstreamPool pool, byte[] body, String address, String presentedKey, CallScope scope,
-                                       AccessRecord access) {
+                                       AccessRecord access, RequestId requestId) {
         String network = pool.network();
         if (access != null) {
             access.network(network);
@@ -101,14 +106,14 @@ public class RpcGateway {
         if (presentedKey != null && !presentedKey.isEmpty()) {
             key = policy.key(presentedKey);
             if (key == null) {
-                return unauthorized(network, "Unauthorized: unknown API key");
+                return unauthorized(network, "Unauthorized: unknown API key", requestId);
             }
             if (!key.mayUse(network)) {
-                return unauthorized(network, "Unauthorized: API key '" + key.name() + "' may not use network " + network);
+                return unauthorized(network, "Unauthorized: API key '" + key.name() + "' may not use network " + network, requestId);
             }
         } else if (policy.requiresKey(network)) {
             return unauthorized(network, "Unauthorized: network " + network + " requires an API key (POST /" + network
-                    + "/<key> or an X-Api-Key header)");
+                    + "/<key> or an X-Api-Key header)", requestId);
         }
         ClientIdentity client = new ClientIdentity(address, key);
         if (access != null && key != null) {
@@ -116,12 +121,12 @@ public class RpcGateway {
         }
         RpcBody decoded = codec.decode(body);
         return policy.admit(client, network, cost(decoded)).compose(decision -> decision.allowed()
-                ? answer(pool, decoded, client, scope, access)
-                : Future.succeededFuture(limited(decoded, client, decision)));
+                ? answer(pool, decoded, client, scope, access, requestId)
+                : Future.succeededFuture(limited(decoded, client, decision, requestId)));
     }
 
-    private Future<GatewayReply> unauthorized(String network, String message) {
-        RpcAnswer error = RpcAnswer.error(RpcErrorCode.UNAUTHORIZED, message);
+    private Future<GatewayReply> unauthorized(String network, String message, RequestId requestId) {
+        RpcAnswer error = RpcAnswer.error(RpcErrorCode.UNAUTHORIZED, message, requestId);
         meters.request(network, MethodSpec.OTHER, outcome(error), 0);
         return Future.succeededFuture(GatewayReply.of(error, RpcAnswer.NULL));
     }
@@ -141,14 +146,14 @@ public class RpcGateway {
         return 1;
     }
 
-    private GatewayReply limited(RpcBody decoded, ClientIdentity client, Decision decision) {
+    private GatewayReply limited(RpcBody decoded, ClientIdentity client, Decision decision, RequestId requestId) {
         Limit limit = policy.limitOf(client);
         RpcErrorCode code = decision.backendDown() ? RpcErrorCode.RESOURCE_UNAVAILABLE : RpcErrorCode.LIMIT_EXCEEDED;
         RpcAnswer error = RpcAnswer.error(code, decision.backendDown()
                 ? "rate limiting is unavailable and set to fail closed; retry later"
                 : "Limit exceeded: " + (client.key() != null ? "API key '" + client.key().name() + "'" : "client " + client.address())
                 + " is over " + format(limit.rate()) + " requests/s (burst " + format(limit.burst()) + "); retry in "
-                + decision.retryAfterSeconds() + " s");
+                + decision.retryAfterSeconds() + " s", requestId);
         String policyName = client.key() != null ? "key" : "ip";
         Map<String, String> headers = Map.of(
                 "Retry-After", Long.toString(decision.retryAfterSeconds()),
@@ -178,15 +183,15 @@ public class RpcGateway {
     }
 
     private Future<GatewayReply> answer(UpstreamPool pool, RpcBody decoded, ClientIdentity client, CallScope scope,
-                                        AccessRecord access) {
+                                        AccessRecord access, RequestId requestId) {
         long deadline = System.nanoTime() + requestTimeoutNanos;
         if (decoded instanceof RpcBody.Failed failed) {
-            RpcAnswer error = RpcAnswer.error(failed.code(), failed.message());
+            RpcAnswer error = RpcAnswer.error(failed.code(), failed.message(), requestId);
             meters.request(pool.network(), MethodSpec.OTHER, outcome(error), 0);
             return Future.succeededFuture(GatewayReply.of(error, RpcAnswer.NULL));
         }
         if (decoded instanceof RpcBody.Single single) {
-            return answer(pool, single.item(), client, deadline, scope, access, null).map(answer -> answer == null
+            return answer(pool, single.item(), client, deadline, scope, access, null, requestId).map(answer -> answer == null
                     ? new GatewayReply(204, null)
                     : GatewayReply.of(answer, single.item().replyId()));
         }
@@ -194,7 +199,7 @@ public class RpcGateway {
         List<Future<RpcAnswer>> answers = new ArrayList<>(items.size());
         BatchGroup group = new BatchGroup();
         for (RpcItem item : items) {
-            answers.add(answer(pool, item, client, deadline, scope, access, group));
+            answers.add(answer(pool, item, client, deadline, scope, access, group, requestId));
         }
         forwarder.flush(group);
         return Future.join(answers).map(done -> {
@@ -221,9 +226,9 @@ public class RpcGateway {
 
     /** The answer to one entry; null for a notification (it is still forwarded, its answer dropped). */
     private Future<RpcAnswer> answer(UpstreamPool pool, RpcItem item, ClientIdentity client, long deadline, CallScope scope,
-                                     AccessRecord access, BatchGroup group) {
+                                     AccessRecord access, BatchGroup group, RequestId requestId) {
         if (item instanceof RpcItem.Invalid invalid) {
-            RpcAnswer error = RpcAnswer.error(invalid.code(), invalid.message());
+            RpcAnswer error = RpcAnswer.error(invalid.code(), invalid.message(), requestId);
             meters.request(pool.network(), MethodSpec.OTHER, outcome(error), 0);
             return Future.succeededFuture(error);
         }
@@ -233,13 +238,16 @@ public class RpcGateway {
             access.method(method);
         }
         if (valid.request().isNotification()) {
-            pipeline.run(new RpcCall(pool, valid.request(), client, deadline, CallScope.detached(), access, group));
+            pipeline.run(new RpcCall(pool, valid.request(), client, deadline, CallScope.detached(), access, group, requestId));
             return Future.succeededFuture(null);
         }
         long started = System.nanoTime();
-        return pipeline.run(new RpcCall(pool, valid.request(), client, deadline, scope, access, group))
-                .recover(e -> Future.succeededFuture(RpcAnswer.error(RpcErrorCode.INTERNAL_ERROR,
-                        "internal error: " + e.getClass().getSimpleName())))
+        return pipeline.run(new RpcCall(pool, valid.request(), client, deadline, scope, access, group, requestId))
+                .recover(e -> {
+                    // The details are for the operator, who finds them by the request id; the client learns none.
+                    LOG.errorf(e, "request %s on %s: %s failed inside the gateway", requestId, pool.network(), method);
+                    return Future.succeededFuture(RpcAnswer.error(RpcErrorCode.INTERNAL_ERROR, "internal error", requestId));
+                })
                 .onSuccess(answer -> meters.request(pool.network(), method, outcome(answer), System.nanoTime() - started));
     }
 

@@ -79,25 +79,27 @@ public class RpcRoutes {
      */
     private void admit(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
+        RequestId id = RequestId.next();
+        AccessRecord access = accessLog ? new AccessRecord(id) : null;
         if (draining()) {
             ctx.response().putHeader(HttpHeaders.CONNECTION, "close").putHeader("Retry-After", "1");
-            refuse(ctx.response(), RpcErrorCode.RESOURCE_UNAVAILABLE, "Gateway shutting down; retry on another replica");
+            refuse(ctx, access, id, RpcErrorCode.RESOURCE_UNAVAILABLE, "Gateway shutting down; retry on another replica");
             return;
         }
         if (inFlight.incrementAndGet() > maxInFlight) {
             inFlight.decrementAndGet();
             ctx.response().putHeader("Retry-After", "1").putHeader(HttpHeaders.CONNECTION, "close");
-            refuse(ctx.response(), RpcErrorCode.OVERLOADED, "Gateway overloaded: more than " + maxInFlight
+            refuse(ctx, access, id, RpcErrorCode.OVERLOADED, "Gateway overloaded: more than " + maxInFlight
                     + " requests in flight (railyard.limits.max-in-flight); retry shortly");
             return;
         }
         ctx.addEndHandler(v -> inFlight.decrementAndGet());
         long declared = declaredLength(request.getHeader(HttpHeaders.CONTENT_LENGTH));
         if (declared > maxBodyBytes) {
-            bodyTooLarge(ctx);
+            bodyTooLarge(ctx, access, id);
             return;
         }
-        BodyReader body = new BodyReader(ctx, declared);
+        BodyReader body = new BodyReader(ctx, declared, access, id);
         request.handler(body).endHandler(body::end).exceptionHandler(body::failed);
         // Vert.x Web pauses the request until a handler is ready for its body.
         request.resume();
@@ -109,13 +111,17 @@ public class RpcRoutes {
     /** Collects one request body up to the limit, then hands it to {@link #handle}. */
     private final class BodyReader implements Handler<Buffer> {
         private final RoutingContext ctx;
+        private final AccessRecord access;
+        private final RequestId id;
         private final Buffer received;
         private boolean over;
         private boolean finished;
         private long timer = -1;
 
-        BodyReader(RoutingContext ctx, long declared) {
+        BodyReader(RoutingContext ctx, long declared, AccessRecord access, RequestId id) {
             this.ctx = ctx;
+            this.access = access;
+            this.id = id;
             this.received = Buffer.buffer(declared > 0 ? (int) declared : 1024);
         }
 
@@ -127,7 +133,7 @@ public class RpcRoutes {
             if (received.length() + chunk.length() > maxBodyBytes) {
                 over = true;
                 stopTimer();
-                bodyTooLarge(ctx);
+                bodyTooLarge(ctx, access, id);
                 return;
             }
             received.appendBuffer(chunk);
@@ -146,7 +152,7 @@ public class RpcRoutes {
             timer = vertx.setTimer(bodyReadTimeoutMs, t -> {
                 if (!ctx.response().ended() && !ctx.response().closed()) {
                     ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-                    refuse(ctx.response(), RpcErrorCode.BODY_TIMEOUT, "Request body not received within "
+                    refuse(ctx, access, id, RpcErrorCode.BODY_TIMEOUT, "Request body not received within "
                             + bodyReadTimeoutMs + " ms (railyard.limits.body-read-timeout)");
                     ctx.request().connection().close();
                 }
@@ -160,12 +166,12 @@ public class RpcRoutes {
                 return;
             }
             try {
-                RpcRoutes.this.handle(ctx, received.getBytes());
+                RpcRoutes.this.handle(ctx, received.getBytes(), access, id);
             } catch (RuntimeException e) {
                 // Outside the router now, so nothing else would answer: a bug must not leave the client hanging.
-                LOG.error("request failed", e);
+                LOG.errorf(e, "request %s failed", id);
                 if (!ctx.response().ended() && !ctx.response().closed()) {
-                    refuse(ctx.response(), RpcErrorCode.INTERNAL_ERROR, "internal error");
+                    refuse(ctx, access, id, RpcErrorCode.INTERNAL_ERROR, "internal error");
                 }
             }
         }
@@ -177,13 +183,13 @@ public class RpcRoutes {
         }
     }
 
-    private void bodyTooLarge(RoutingContext ctx) {
+    private void bodyTooLarge(RoutingContext ctx, AccessRecord access, RequestId id) {
         if (ctx.response().ended() || ctx.response().closed()) {
             return;
         }
         // The rest of the body is not read: the connection cannot carry another request.
         ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-        refuse(ctx.response(), RpcErrorCode.BODY_TOO_LARGE,
+        refuse(ctx, access, id, RpcErrorCode.BODY_TOO_LARGE,
                 "Request body too large: the limit is " + maxBodyBytes + " bytes (railyard.limits.max-body-bytes)");
     }
 
@@ -217,14 +223,14 @@ public class RpcRoutes {
         return started != 0 && System.nanoTime() - started >= shutdownDelay.orElse(Duration.ZERO).toNanos();
     }
 
-    private void handle(RoutingContext ctx, byte[] body) {
+    private void handle(RoutingContext ctx, byte[] body, AccessRecord access, RequestId id) {
         String network = ctx.pathParam("network");
         UpstreamPool pool = network == null ? pools.defaultPool() : pools.pool(network);
         if (pool == null) {
             String message = network == null
                     ? "no default network: set railyard.default-network or POST to /<network> (" + String.join(", ", pools.all().keySet()) + ")"
                     : "unknown network '" + network + "' (configured: " + String.join(", ", pools.all().keySet()) + ")";
-            refuse(ctx.response(), RpcErrorCode.UNKNOWN_NETWORK, message);
+            refuse(ctx, access, id, RpcErrorCode.UNKNOWN_NETWORK, message);
             return;
         }
         // The socket's own peer: the trusted-proxy rule is about who connected, whatever headers say.
@@ -238,8 +244,7 @@ public class RpcRoutes {
         if (apiKey == null) {
             apiKey = ctx.request().getHeader("X-Api-Key");
         }
-        AccessRecord access = accessLog ? new AccessRecord() : null;
-        gateway.handle(pool, body, client, apiKey, scope, access).onComplete(done -> {
+        gateway.handle(pool, body, client, apiKey, scope, access, id).onComplete(done -> {
             if (access != null) {
                 ACCESS.info(access.line(done.succeeded() ? done.result().status() : 500, accessLogJson));
             }
@@ -257,14 +262,23 @@ public class RpcRoutes {
                     reply(response, reply.status(), reply.body());
                 }
             } else {
-                refuse(response, RpcErrorCode.INTERNAL_ERROR, "internal error");
+                LOG.errorf(done.cause(), "request %s failed", id);
+                refuse(response, RpcErrorCode.INTERNAL_ERROR, "internal error", id);
             }
         });
     }
 
+    /** One of the gateway's own errors before the gateway had the request, written to the access log too. */
+    private void refuse(RoutingContext ctx, AccessRecord access, RequestId id, RpcErrorCode code, String message) {
+        if (access != null) {
+            ACCESS.info(access.line(code.httpStatus(), accessLogJson));
+        }
+        refuse(ctx.response(), code, message, id);
+    }
+
     /** One of the gateway's own errors, with the HTTP status its code calls for. */
-    private static void refuse(HttpServerResponse response, RpcErrorCode code, String message) {
-        reply(response, code.httpStatus(), RpcAnswer.error(code, message), RpcAnswer.NULL);
+    private static void refuse(HttpServerResponse response, RpcErrorCode code, String message, RequestId id) {
+        reply(response, code.httpStatus(), RpcAnswer.error(code, message, id), RpcAnswer.NULL);
     }
 
     private static void reply(HttpServerResponse response, int status, Buffer body) {

@@ -68,8 +68,8 @@ final class StatusHtml {
                         .append("<td class=\"num\">").append(orDash(u.getValue("lag"))).append("</td>")
                         .append("<td class=\"num\">").append(orDash(u.getValue("latencyEwmaMs"))).append(" / ")
                         .append(orDash(u.getValue("latencyP99Ms"))).append("</td>")
-                        .append("<td class=\"num\">").append(u.getValue("inFlight")).append("</td>")
-                        .append("<td class=\"num\">").append(Math.round(u.getDouble("errorRate") * 100)).append("%</td>")
+                        .append("<td class=\"num\">").append(orDash(u.getValue("inFlight"))).append("</td>")
+                        .append("<td class=\"num\">").append(percent(u.getDouble("errorRate"))).append("</td>")
                         .append("<td>").append(escape(u.getString("lastError"))).append("</td></tr>");
             }
             html.append("</table>");
@@ -103,6 +103,11 @@ final class StatusHtml {
             return s / 3600 + " h";
         }
         return s / 86_400 + " d";
+    }
+
+    /** The public copy of the page has no error rate. */
+    private static String percent(Double rate) {
+        return rate == null ? "–" : Math.round(rate * 100) + "%";
     }
 
     private static String orDash(Object v) {

@@ -1,7 +1,10 @@
 package io.railyard.health;
 
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import io.quarkus.vertx.http.ManagementInterface;
+import io.railyard.config.RailyardConfig;
 import io.railyard.metrics.Meters;
+import io.railyard.upstream.Redact;
 import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamPool;
 import io.railyard.upstream.UpstreamPools;
@@ -21,7 +24,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code GET /status}: every network's upstreams with state, head, lag, finalized block, latency, in-flight calls,
- * error rate and last error. JSON, or a self-refreshing HTML page for a browser (same data).
+ * error rate and last error. JSON, or a self-refreshing HTML page for a browser (same data). Served on the
+ * management port; with {@code railyard.status.public} a redacted copy (names, states and heads only) is also
+ * served on the RPC port.
  */
 @ApplicationScoped
 public class StatusPage {
@@ -32,12 +37,20 @@ public class StatusPage {
     @Inject
     Meters meters;
 
-    void routes(@Observes Router router) {
-        router.get("/status").handler(this::serve);
+    @Inject
+    RailyardConfig config;
+
+    void managementRoutes(@Observes ManagementInterface management) {
+        management.router().get("/status").handler(ctx -> serve(ctx, snapshot()));
     }
 
-    private void serve(RoutingContext ctx) {
-        JsonObject status = snapshot();
+    void publicRoutes(@Observes Router router) {
+        if (config.status().publicPage()) {
+            router.get("/status").handler(ctx -> serve(ctx, redacted(snapshot())));
+        }
+    }
+
+    private static void serve(RoutingContext ctx, JsonObject status) {
         String accept = ctx.request().getHeader(HttpHeaders.ACCEPT);
         if (accept != null && accept.contains("text/html")) {
             ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8").end(StatusHtml.render(status));
@@ -68,6 +81,27 @@ public class StatusPage {
         return new JsonObject().put("time", Instant.now().toString()).put("networks", networks);
     }
 
+    /** The fields of each upstream that the public copy keeps: nothing that says where a node is or what went wrong. */
+    private static final java.util.List<String> PUBLIC_UPSTREAM_FIELDS = java.util.List.of("name", "state", "since", "head", "lag", "finalized");
+
+    /** The public copy of {@link #snapshot()}: networks with their heads, upstreams with names, states and heads. */
+    static JsonObject redacted(JsonObject full) {
+        JsonObject networks = new JsonObject();
+        JsonObject all = full.getJsonObject("networks");
+        for (String name : all.fieldNames()) {
+            JsonObject net = all.getJsonObject(name);
+            JsonArray upstreams = new JsonArray();
+            for (Object o : net.getJsonArray("upstreams")) {
+                JsonObject u = (JsonObject) o;
+                JsonObject kept = new JsonObject();
+                PUBLIC_UPSTREAM_FIELDS.forEach(field -> kept.put(field, u.getValue(field)));
+                upstreams.add(kept);
+            }
+            networks.put(name, net.copy().put("upstreams", upstreams));
+        }
+        return new JsonObject().put("time", full.getString("time")).put("networks", networks);
+    }
+
     private JsonObject upstream(UpstreamPool pool, Upstream u) {
         UpstreamStats stats = u.stats();
         double ewma = stats.latencyEwmaMillis();
@@ -82,7 +116,7 @@ public class StatusPage {
                 .put("url", u.displayUrl())
                 .put("weight", u.weight())
                 .put("state", u.isHealthy() ? "healthy" : pool.panicUpstreams().contains(u) ? "panic" : "ejected")
-                .put("reason", u.stateReason())
+                .put("reason", Redact.urls(u.stateReason()))
                 .put("since", Instant.ofEpochMilli(u.stateSinceMillis()).toString())
                 .put("head", u.head())
                 .put("lag", u.head() < 0 || pool.bestHead() < 0 ? null : Math.max(0, pool.bestHead() - u.head()))
@@ -92,7 +126,7 @@ public class StatusPage {
                 .put("inFlight", u.inFlight())
                 .put("errorRate", round(stats.errorRate()))
                 .put("circuitBreaker", u.breaker().state().name().toLowerCase(Locale.ROOT))
-                .put("lastError", stats.lastError())
+                .put("lastError", Redact.urls(stats.lastError()))
                 .put("lastErrorAt", stats.lastError() == null ? null : Instant.ofEpochMilli(stats.lastErrorMillis()).toString());
     }
 

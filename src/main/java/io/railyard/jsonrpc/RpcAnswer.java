@@ -35,9 +35,27 @@ public record RpcAnswer(byte[] result, byte[] error, int errorCode, String error
 
     /** An error of the gateway's own. */
     public static RpcAnswer error(RpcErrorCode code, String message) {
+        return error(code, message, null);
+    }
+
+    /**
+     * An error of the gateway's own that names the client request it answers (docs/errors.md): the message ends
+     * with {@code ; request id <id>} and {@code data} is {@code {"requestId":"<id>"}}.
+     *
+     * @param requestId the request's id, or null for none
+     */
+    public static RpcAnswer error(RpcErrorCode code, String message, Object requestId) {
         String text = message == null ? code.defaultMessage() : message;
-        StringBuilder json = new StringBuilder(text.length() + 40).append("{\"code\":").append(code.code()).append(",\"message\":");
+        if (requestId != null) {
+            text = text + "; request id " + requestId;
+        }
+        StringBuilder json = new StringBuilder(text.length() + 80).append("{\"code\":").append(code.code()).append(",\"message\":");
         JsonText.appendQuoted(json, text);
+        if (requestId != null) {
+            json.append(",\"data\":{\"requestId\":");
+            JsonText.appendQuoted(json, requestId.toString());
+            json.append('}');
+        }
         json.append('}');
         return new RpcAnswer(null, bytes(json.toString()), code.code(), text, code);
     }

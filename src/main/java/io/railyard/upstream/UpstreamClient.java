@@ -212,7 +212,7 @@ public final class UpstreamClient {
         if (status == 429 || status >= 500) {
             response.end();
             promise.tryFail(new UpstreamFailure(status == 429 ? UpstreamFailure.Kind.RATE_LIMITED : UpstreamFailure.Kind.HTTP_5XX,
-                    upstream, "HTTP " + status));
+                    upstream, status, "HTTP " + status));
             return;
         }
         String length = response.getHeader(HttpHeaders.CONTENT_LENGTH);

@@ -92,9 +92,13 @@ public class UpstreamPools {
             specs.add(new UpstreamSpec("anvil-" + i, devnet.urls().get(i), 1, Map.of()));
         }
         add(DEVNET, devnet.chainId(), 64, true, "round-robin", specs);
-        LOG.infof("dev mode: no railyard.networks configured, started a devnet of %d anvil nodes; send JSON-RPC to http://localhost:%s/ (or /%s)",
-                specs.size(), org.eclipse.microprofile.config.ConfigProvider.getConfig()
-                        .getOptionalValue("quarkus.http.port", String.class).orElse("8080"), DEVNET);
+        org.eclipse.microprofile.config.Config runtime = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        String management = runtime.getOptionalValue("quarkus.management.port", String.class).orElse("9000");
+        LOG.infof("dev mode: no railyard.networks configured, started a devnet of %d anvil nodes; send JSON-RPC to http://localhost:%s/ (or /%s);"
+                        + " status http://localhost:%s/status, metrics http://localhost:%s/q/metrics, health http://localhost:%s/q/health"
+                        + " (management port, quarkus.management.port)",
+                specs.size(), runtime.getOptionalValue("quarkus.http.port", String.class).orElse("8080"), DEVNET,
+                management, management, management);
     }
 
     private void add(String name, long chainId, int finalityDepth, boolean broadcast, String routing, List<UpstreamSpec> specs) {

@@ -38,8 +38,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * End to end from Helm values to a running gateway: the chart renders its ConfigMap from an example values file
  * whose upstreams are fake nodes; the packaged gateway ({@code java -jar target/quarkus-app/quarkus-run.jar}, a
  * separate process, as in the container) starts on that application.yaml, with the Secret's entries handed over as
- * the environment variables the Deployment declares; {@code /status} must then show the networks and upstreams the
- * values describe, all healthy.
+ * the environment variables the Deployment declares; {@code /status} (on the management port) must then show the
+ * networks and upstreams the values describe, all healthy, while the RPC port answers 404 for it.
  *
  * <p>A failsafe integration test: it needs the packaged jar, which {@code mvn verify} builds before this phase.
  */
@@ -95,6 +95,7 @@ class ChartGatewayIT {
         assertFalse(rendered.applicationYaml().contains("not-a-real-key"), "the provider's key stays in the Secret");
 
         int port = freePort();
+        int managementPort = freePort();
         log = HelmChart.projectDir().resolve("target/chart-gateway-it/gateway.log");
         Files.createDirectories(log.getParent());
         ProcessBuilder builder = new ProcessBuilder(
@@ -102,6 +103,7 @@ class ChartGatewayIT {
                 "-Xmx256m",
                 "-Dquarkus.config.locations=" + config,
                 "-Dquarkus.http.port=" + port,
+                "-Dquarkus.management.port=" + managementPort,
                 "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
                 "-jar", jar.toString())
                 .directory(tmp.toFile())
@@ -114,9 +116,15 @@ class ChartGatewayIT {
 
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         String base = "http://127.0.0.1:" + port;
-        awaitReady(http, base);
+        String management = "http://127.0.0.1:" + managementPort;
+        awaitReady(http, management);
+        // The operator's surfaces are on the management port the Deployment names, not on the RPC port.
+        for (String path : List.of("/status", "/q/metrics", "/q/health/ready")) {
+            assertEquals(404, http.send(HttpRequest.newBuilder(URI.create(base + path)).build(), HttpResponse.BodyHandlers.ofString())
+                    .statusCode(), "GET " + path + " on the RPC port");
+        }
 
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + "/status"))
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(management + "/status"))
                 .header("Accept", "application/json").build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode());
         JsonObject networks = new JsonObject(response.body()).getJsonObject("networks");
@@ -167,7 +175,7 @@ class ChartGatewayIT {
         for (EnvVar var : container.getEnv()) {
             switch (var.getName()) {
                 // the process gets these as system properties: a local file, a free port, a small heap
-                case "QUARKUS_CONFIG_LOCATIONS", "QUARKUS_HTTP_PORT", "JAVA_OPTS" -> {
+                case "QUARKUS_CONFIG_LOCATIONS", "QUARKUS_HTTP_PORT", "QUARKUS_MANAGEMENT_PORT", "JAVA_OPTS" -> {
                 }
                 default -> {
                     if (var.getValueFrom() != null) {
@@ -184,9 +192,9 @@ class ChartGatewayIT {
         return env;
     }
 
-    private void awaitReady(HttpClient http, String base) throws Exception {
+    private void awaitReady(HttpClient http, String management) throws Exception {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-        HttpRequest ready = HttpRequest.newBuilder(URI.create(base + "/q/health/ready")).timeout(Duration.ofSeconds(2)).build();
+        HttpRequest ready = HttpRequest.newBuilder(URI.create(management + "/q/health/ready")).timeout(Duration.ofSeconds(2)).build();
         String last = "no answer";
         while (System.nanoTime() < deadline) {
             if (!gateway.isAlive()) {

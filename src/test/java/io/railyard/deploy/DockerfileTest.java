@@ -12,7 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * src/main/docker/Dockerfile.jvm cannot be built here (no container engine); check what can be checked without one:
- * it copies the four parts of the fast-jar, runs as uid 185 and exposes the gateway port the chart probes.
+ * it copies the four parts of the fast-jar, runs as uid 185 and exposes the RPC port and the management port the
+ * chart probes.
  */
 class DockerfileTest {
 
@@ -25,7 +26,7 @@ class DockerfileTest {
         assertEquals(List.of("target/quarkus-app/lib/", "target/quarkus-app/quarkus-run.jar", "target/quarkus-app/app/",
                 "target/quarkus-app/quarkus/"), copied);
         assertTrue(lines.contains("USER 185"), "runs as uid 185");
-        assertTrue(lines.contains("EXPOSE 8080"));
+        assertTrue(lines.contains("EXPOSE 8080 9000"), "the RPC port and the management port (probes, metrics)");
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("ENTRYPOINT") && l.contains("exec java") && l.contains("quarkus-run.jar")),
                 "java replaces the shell, so it gets SIGTERM");
         assertTrue(lines.stream().anyMatch(l -> l.contains("JAVA_OPTS=") && (l.contains("MaxRAMPercentage") || l.contains("-Xmx"))),

@@ -170,6 +170,25 @@ final class HelmChart {
             return one(Deployment.class);
         }
 
+        /** The Service clients use (component gateway), as opposed to the management one. */
+        io.fabric8.kubernetes.api.model.Service rpcService() {
+            return service("gateway").orElseThrow(() -> new AssertionError("no RPC Service rendered; kinds: " + kinds()));
+        }
+
+        /** The cluster-internal Service of the management port, when rendered. */
+        Optional<io.fabric8.kubernetes.api.model.Service> managementService() {
+            return service("management");
+        }
+
+        private Optional<io.fabric8.kubernetes.api.model.Service> service(String component) {
+            List<io.fabric8.kubernetes.api.model.Service> found = all(io.fabric8.kubernetes.api.model.Service.class).stream()
+                    .filter(s -> component.equals(s.getMetadata().getLabels().get("app.kubernetes.io/component"))).toList();
+            if (found.size() > 1) {
+                throw new AssertionError("more than one " + component + " Service");
+            }
+            return found.stream().findFirst();
+        }
+
         /** The gateway's configuration ConfigMap (not the Grafana dashboard one). */
         ConfigMap gatewayConfigMap() {
             return all(ConfigMap.class).stream()

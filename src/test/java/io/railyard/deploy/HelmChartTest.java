@@ -94,8 +94,9 @@ class HelmChartTest {
     void rendersFullValues() {
         HelmChart.Rendered rendered = HelmChart.renderFull();
         // two ConfigMaps: the gateway's configuration and the Grafana dashboard
+        // two Services: the RPC one and the management one the ServiceMonitor scrapes through
         assertEquals(List.of("ConfigMap", "ConfigMap", "Deployment", "HorizontalPodAutoscaler", "Ingress", "NetworkPolicy",
-                "PodDisruptionBudget", "PrometheusRule", "Secret", "Service", "ServiceAccount", "ServiceMonitor"), rendered.kinds());
+                "PodDisruptionBudget", "PrometheusRule", "Secret", "Service", "Service", "ServiceAccount", "ServiceMonitor"), rendered.kinds());
     }
 
     @ParameterizedTest
@@ -125,10 +126,14 @@ class HelmChartTest {
         Container gateway = pod.getContainers().get(0);
         assertEquals(1, pod.getContainers().size());
 
-        assertEquals(1, gateway.getPorts().size());
+        assertEquals(2, gateway.getPorts().size());
         assertEquals("http", gateway.getPorts().get(0).getName());
         assertEquals(8080, gateway.getPorts().get(0).getContainerPort());
         assertEquals("TCP", gateway.getPorts().get(0).getProtocol());
+        assertEquals("management", gateway.getPorts().get(1).getName());
+        assertEquals(9000, gateway.getPorts().get(1).getContainerPort());
+        assertEquals("TCP", gateway.getPorts().get(1).getProtocol());
+        assertEquals("9000", env(gateway, "QUARKUS_MANAGEMENT_PORT").getValue());
 
         assertHttpProbe(gateway.getLivenessProbe(), "/q/health/live");
         assertHttpProbe(gateway.getReadinessProbe(), "/q/health/ready");
@@ -162,18 +167,20 @@ class HelmChartTest {
         assertNotNull(gateway.getResources().getLimits().get("memory"));
 
         // the pods the Service selects are exactly the Deployment's, on the named port
-        Service service = rendered.one(Service.class);
+        Service service = rendered.rpcService();
         assertEquals(deployment.getSpec().getSelector().getMatchLabels(), service.getSpec().getSelector());
         assertTrue(deployment.getSpec().getTemplate().getMetadata().getLabels().entrySet()
                 .containsAll(service.getSpec().getSelector().entrySet()));
+        assertEquals(1, service.getSpec().getPorts().size(), "the RPC Service carries the RPC port only");
         ServicePort port = service.getSpec().getPorts().get(0);
         assertEquals("http", port.getTargetPort().getStrVal());
     }
 
+    /** Probes go to the management port: the RPC port does not serve /q/health. */
     private static void assertHttpProbe(Probe probe, String path) {
         assertNotNull(probe, "probe on " + path);
         assertEquals(path, probe.getHttpGet().getPath());
-        assertEquals("http", probe.getHttpGet().getPort().getStrVal());
+        assertEquals("management", probe.getHttpGet().getPort().getStrVal());
         assertTrue(probe.getPeriodSeconds() > 0 && probe.getTimeoutSeconds() > 0 && probe.getFailureThreshold() > 0);
     }
 
@@ -414,9 +421,9 @@ class HelmChartTest {
     // ---------------------------------------------------------------- networking and observability
 
     @Test
-    void ingressNetworkPolicyAndServiceMonitorPointAtTheGatewayPort() {
+    void ingressPointsAtTheRpcPortNetworkPolicyAndServiceMonitorAtTheManagementPort() {
         HelmChart.Rendered rendered = HelmChart.renderFull();
-        Service service = rendered.one(Service.class);
+        Service service = rendered.rpcService();
         Ingress ingress = rendered.one(Ingress.class);
         assertEquals("nginx", ingress.getSpec().getIngressClassName());
         assertEquals(service.getMetadata().getName(), ingress.getSpec().getRules().get(0).getHttp().getPaths().get(0).getBackend().getService().getName());
@@ -425,18 +432,78 @@ class HelmChartTest {
         NetworkPolicy policy = rendered.one(NetworkPolicy.class);
         assertEquals(rendered.deployment().getSpec().getSelector().getMatchLabels(), policy.getSpec().getPodSelector().getMatchLabels());
         assertEquals(List.of("Ingress", "Egress"), policy.getSpec().getPolicyTypes());
+        assertEquals(2, policy.getSpec().getIngress().size(), "one rule for the RPC port, one for the management port");
         assertEquals("http", policy.getSpec().getIngress().get(0).getPorts().get(0).getPort().getStrVal());
+        assertEquals(1, policy.getSpec().getIngress().get(0).getPorts().size());
+        var management = policy.getSpec().getIngress().get(1);
+        assertEquals(1, management.getPorts().size());
+        assertEquals("management", management.getPorts().get(0).getPort().getStrVal());
+        assertEquals(1, management.getFrom().size());
+        var namespaces = management.getFrom().get(0).getNamespaceSelector().getMatchExpressions().get(0);
+        assertEquals("kubernetes.io/metadata.name", namespaces.getKey());
+        assertEquals("In", namespaces.getOperator());
+        assertEquals(List.of("monitoring"), namespaces.getValues());
         assertEquals(53, policy.getSpec().getEgress().get(0).getPorts().get(0).getPort().getIntVal(), "DNS stays open");
 
         ServiceMonitor monitor = rendered.one(ServiceMonitor.class);
         assertEquals("/q/metrics", monitor.getSpec().getEndpoints().get(0).getPath());
-        assertEquals("http", monitor.getSpec().getEndpoints().get(0).getPort());
-        assertEquals(service.getMetadata().getLabels().entrySet().containsAll(monitor.getSpec().getSelector().getMatchLabels().entrySet()), true);
+        assertEquals("management", monitor.getSpec().getEndpoints().get(0).getPort());
+        Service managementService = rendered.managementService().orElseThrow(() -> new AssertionError("the ServiceMonitor needs the management Service"));
+        Map<String, String> selector = monitor.getSpec().getSelector().getMatchLabels();
+        assertTrue(managementService.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()), "it selects the management Service");
+        assertFalse(service.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()), "and not the RPC Service");
+        assertEquals(List.of("management"), managementService.getSpec().getPorts().stream().map(ServicePort::getName).toList());
         assertEquals("kube-prometheus-stack", monitor.getMetadata().getLabels().get("release"));
 
         Map<String, String> podAnnotations = HelmChart.renderDefaults().deployment().getSpec().getTemplate().getMetadata().getAnnotations();
         assertEquals("true", podAnnotations.get("prometheus.io/scrape"));
+        assertEquals("9000", podAnnotations.get("prometheus.io/port"), "scrapes go to the management port");
         assertEquals("/q/metrics", podAnnotations.get("prometheus.io/path"));
+    }
+
+    @Test
+    void theServiceHasNoManagementPortUnlessAsked() {
+        HelmChart.Rendered defaults = HelmChart.renderDefaults();
+        assertTrue(defaults.managementService().isEmpty(), "no management Service by default");
+        assertEquals(List.of("http"), defaults.rpcService().getSpec().getPorts().stream().map(ServicePort::getName).toList());
+
+        HelmChart.Rendered asked = HelmChart.render(List.of(), Map.of("management.service.enabled", true, "management.service.port", 9900));
+        Service management = asked.managementService().orElseThrow();
+        assertEquals("ClusterIP", management.getSpec().getType(), "cluster-internal");
+        assertEquals(9900, management.getSpec().getPorts().get(0).getPort());
+        assertEquals("management", management.getSpec().getPorts().get(0).getTargetPort().getStrVal());
+        assertEquals(asked.deployment().getSpec().getSelector().getMatchLabels(), management.getSpec().getSelector());
+        assertEquals(List.of("http"), asked.rpcService().getSpec().getPorts().stream().map(ServicePort::getName).toList(),
+                "the RPC Service still carries the RPC port only");
+        // A LoadBalancer RPC Service does not drag the management port out with it.
+        HelmChart.Rendered public_ = HelmChart.render(List.of(), Map.of("service.type", "LoadBalancer", "management.service.enabled", true));
+        assertEquals("ClusterIP", public_.managementService().orElseThrow().getSpec().getType());
+        assertEquals(List.of("http"), public_.rpcService().getSpec().getPorts().stream().map(ServicePort::getName).toList());
+    }
+
+    @Test
+    void theManagementPortValueMovesProbesScrapesAndTheContainerPortTogether() {
+        HelmChart.Rendered rendered = HelmChart.render(List.of(), Map.of("management.port", 9100, "serviceMonitor.enabled", true));
+        Container gateway = rendered.deployment().getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertEquals(9100, gateway.getPorts().get(1).getContainerPort());
+        assertEquals("9100", env(gateway, "QUARKUS_MANAGEMENT_PORT").getValue());
+        assertEquals("9100", rendered.deployment().getSpec().getTemplate().getMetadata().getAnnotations().get("prometheus.io/port"));
+        assertEquals("management", rendered.managementService().orElseThrow().getSpec().getPorts().get(0).getTargetPort().getStrVal());
+    }
+
+    @Test
+    void aNetworkPolicyWithoutManagementNamespacesOpensOnlyTheRpcPort() {
+        NetworkPolicy policy = HelmChart.render(List.of(), Map.of("networkPolicy.enabled", true)).one(NetworkPolicy.class);
+        assertEquals(1, policy.getSpec().getIngress().size(), "the kubelet's probes need no rule");
+        assertEquals("http", policy.getSpec().getIngress().get(0).getPorts().get(0).getPort().getStrVal());
+    }
+
+    @Test
+    void statusAndErrorExposureAreRenderedIntoTheGatewayConfig() {
+        String defaults = HelmChart.renderDefaults().applicationYaml();
+        assertTrue(defaults.contains("public: false") && defaults.contains("expose-upstream-names: false"), defaults);
+        String opened = HelmChart.render(List.of(), Map.of("status.public", true, "errors.exposeUpstreamNames", true)).applicationYaml();
+        assertTrue(opened.contains("public: true") && opened.contains("expose-upstream-names: true"), opened);
     }
 
     @Test

@@ -80,6 +80,32 @@ class PlainManifestsTest {
         Service service = (Service) HelmChart.Rendered.parse(Files.readString(BASE.resolve("service.yaml")));
         assertEquals(plain.getSpec().getSelector().getMatchLabels(), service.getSpec().getSelector());
         assertEquals("http", service.getSpec().getPorts().get(0).getTargetPort().getStrVal());
+        assertEquals(1, service.getSpec().getPorts().size(), "the RPC Service carries the RPC port only");
+        assertEquals(HelmChartTest.env(c, "QUARKUS_MANAGEMENT_PORT").getValue(),
+                Integer.toString(p.getPorts().get(1).getContainerPort()), "the image's default management port, as the chart sets it");
+        assertEquals(chart.getSpec().getTemplate().getMetadata().getAnnotations().get("prometheus.io/port"),
+                plain.getSpec().getTemplate().getMetadata().getAnnotations().get("prometheus.io/port"));
+    }
+
+    /** The optional ServiceMonitor scrapes the management port through the management Service, not the RPC one. */
+    @Test
+    void theServiceMonitorScrapesTheManagementService() throws IOException {
+        Service rpc = (Service) HelmChart.Rendered.parse(Files.readString(BASE.resolve("service.yaml")));
+        Service management = (Service) HelmChart.Rendered.parse(Files.readString(BASE.resolve("optional/service-management.yaml")));
+        io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor monitor = (io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor)
+                HelmChart.Rendered.parse(Files.readString(BASE.resolve("optional/servicemonitor.yaml")));
+        Map<String, String> selector = monitor.getSpec().getSelector().getMatchLabels();
+        assertTrue(management.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()));
+        assertFalse(rpc.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()));
+        assertEquals("management", monitor.getSpec().getEndpoints().get(0).getPort());
+        assertEquals("management", management.getSpec().getPorts().get(0).getName());
+        assertEquals("management", management.getSpec().getPorts().get(0).getTargetPort().getStrVal());
+        assertEquals("ClusterIP", management.getSpec().getType());
+        io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy policy = (io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy)
+                HelmChart.Rendered.parse(Files.readString(BASE.resolve("optional/networkpolicy.yaml")));
+        assertEquals("management", policy.getSpec().getIngress().get(1).getPorts().get(0).getPort().getStrVal());
+        assertEquals(List.of("monitoring"), policy.getSpec().getIngress().get(1).getFrom().get(0).getNamespaceSelector()
+                .getMatchExpressions().get(0).getValues());
     }
 
     @Test

@@ -71,6 +71,12 @@ class ValuesSchemaTest {
             "image.pullPolicy, Sometimes, pullPolicy",
             "replicas, 3, replicas",
             "apiKeys.wallet.rate, 5, wallet",
+            "management.port, 70000, port",
+            "management.service.enabled, sometimes, enabled",
+            "management.path, /q, path",
+            "status.public, yes, public",
+            "errors.exposeUpstreamNames, maybe, exposeUpstreamNames",
+            "networkPolicy.managementFromNamespaces, monitoring, managementFromNamespaces",
     })
     void rejectsOtherWrongValues(String key, String value, String named) {
         assertRejected(Map.of(key, value), named);

@@ -35,7 +35,7 @@ class CorsDisabledTest {
         assertEquals(200, answer.statusCode());
         assertNull(answer.header("Access-Control-Allow-Origin"));
         assertNull(answer.header("Vary"));
-        assertNull(given().header("Origin", "https://app.example").get("/status").header("Access-Control-Allow-Origin"));
+        assertNull(io.railyard.testing.Management.given().header("Origin", "https://app.example").get("/status").header("Access-Control-Allow-Origin"));
     }
 
     @Test

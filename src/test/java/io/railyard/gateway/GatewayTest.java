@@ -99,7 +99,7 @@ class GatewayTest {
         QuarkusMock.installMockForType(new RpcGateway() {
             @Override
             public Future<GatewayReply> handle(UpstreamPool pool, byte[] body, String address, String presentedKey,
-                                               CallScope scope, AccessRecord access) {
+                                               CallScope scope, AccessRecord access, RequestId requestId) {
                 throw new IllegalStateException("a bug");
             }
         }, RpcGateway.class);

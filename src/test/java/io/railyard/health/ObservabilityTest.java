@@ -8,6 +8,7 @@ import io.railyard.testing.Await;
 import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.FakeUpstream;
+import io.railyard.testing.Management;
 import io.railyard.testing.Metrics;
 import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamPool;
@@ -66,7 +67,7 @@ class ObservabilityTest {
 
     @Test
     void statusShowsEveryUpstreamAndWhyOneIsEjected() {
-        JsonObject status = new JsonObject(given().get("/status").asString());
+        JsonObject status = new JsonObject(Management.given().get("/status").asString());
         JsonObject net = status.getJsonObject("networks").getJsonObject("testnet");
         assertEquals(1, net.getInteger("chainId"));
         assertEquals(100, net.getInteger("head"));
@@ -83,12 +84,12 @@ class ObservabilityTest {
 
         fakes.get(1).chain(5, 100, 90);
         Await.until("node-1 ejected", () -> !pool().upstreams().get(1).isHealthy());
-        JsonObject u1 = new JsonObject(given().get("/status").asString()).getJsonObject("networks").getJsonObject("testnet")
+        JsonObject u1 = new JsonObject(Management.given().get("/status").asString()).getJsonObject("networks").getJsonObject("testnet")
                 .getJsonArray("upstreams").getJsonObject(1);
         assertEquals("ejected", u1.getString("state"));
         assertEquals("wrong chain: eth_chainId 5, expected 1", u1.getString("reason"));
 
-        String html = given().header("Accept", "text/html").get("/status").asString();
+        String html = Management.given().header("Accept", "text/html").get("/status").asString();
         assertTrue(html.contains("<meta http-equiv=\"refresh\""));
         assertTrue(html.contains("node-0") && html.contains("node-1") && html.contains("node-2"));
         assertTrue(html.contains("<tr class=\"ejected\" data-upstream=\"node-1\">"));
@@ -98,17 +99,17 @@ class ObservabilityTest {
 
     @Test
     void readinessFollowsUpstreamsAndLivenessDoesNot() {
-        Response ready = given().get("/q/health/ready");
+        Response ready = Management.given().get("/q/health/ready");
         assertEquals(200, ready.statusCode());
         assertTrue(ready.asString().contains("testnet/node-0"));
 
         fakes.nodes().forEach(n -> n.everything(req -> new FakeUpstream.Status(503, "down")));
         Await.until("all ejected", () -> !pool().hasHealthyUpstream());
-        Response notReady = given().get("/q/health/ready");
+        Response notReady = Management.given().get("/q/health/ready");
         assertEquals(503, notReady.statusCode());
         assertTrue(notReady.asString().contains("\"DOWN\""));
         assertTrue(notReady.asString().contains("ejected: 2 consecutive failed probes"), notReady.asString());
-        assertEquals(200, given().get("/q/health/live").statusCode());
+        assertEquals(200, Management.given().get("/q/health/live").statusCode());
     }
 
     @Test

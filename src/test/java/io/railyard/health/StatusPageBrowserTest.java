@@ -6,10 +6,10 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.railyard.testing.Await;
 import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;
+import io.railyard.testing.Management;
 import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamPool;
 import io.railyard.upstream.UpstreamPools;
-import io.restassured.RestAssured;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -141,7 +141,7 @@ class StatusPageBrowserTest {
 
     @Test
     void showsEveryUpstreamGreenAndTurnsAKilledOneRedByItself() throws IOException {
-        driver.get("http://localhost:" + RestAssured.port + "/status");
+        driver.get(Management.uri("/status").toString());
 
         assertEquals("Railyard status", driver.getTitle());
         List<WebElement> rows = driver.findElements(By.cssSelector("tr[data-upstream]"));

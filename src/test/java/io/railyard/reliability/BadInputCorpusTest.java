@@ -3,7 +3,9 @@ package io.railyard.reliability;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.railyard.testing.AnswerScrub;
 import io.railyard.testing.Await;
+import io.railyard.testing.LogCapture;
 import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.FakeUpstream;
@@ -70,10 +72,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  *       (the gateway must not read, let alone buffer, what it is going to refuse)</li>
  * </ul>
  * Content-Type is ignored by the gateway: whatever it says, the body is parsed as JSON-RPC; the content-type cases
- * assert exactly that.
+ * assert exactly that. No answer carries an internal ({@link AnswerScrub}), and every gateway-made error carries a
+ * request id ({@code $REQUEST_ID} in an exact answer) that the access log line of the request also carries.
  */
 @QuarkusTest
-@QuarkusTestResource(value = FakeNodesResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = FakeNodesResource.class, restrictToAnnotatedClass = true, initArgs =
+        @io.quarkus.test.common.ResourceArg(name = "railyard.access-log.enabled", value = "true"))
 class BadInputCorpusTest {
 
     /** The other client's requests may never take longer than this while the corpus runs. */
@@ -86,6 +90,20 @@ class BadInputCorpusTest {
 
     @TestHTTPResource("/")
     URL gateway;
+
+    /** The access log, where each request's id is written. */
+    private final LogCapture accessLog = LogCapture.of("railyard.access");
+
+    /**
+     * Codes only the gateway answers with here (the fakes answer -32601 and -32602 themselves): each must carry a
+     * request id, while node errors pass through untouched.
+     */
+    private static final java.util.Set<Integer> OWN_CODES = java.util.Set.of(-32700, -32600, -32001, -32005, -32002, -32603);
+
+    @org.junit.jupiter.api.AfterEach
+    void closeLog() {
+        accessLog.close();
+    }
 
     @TestFactory
     Stream<DynamicTest> corpus() throws IOException, URISyntaxException {
@@ -233,8 +251,13 @@ class BadInputCorpusTest {
             }
             assertTrue(r.header("content-type") != null && r.header("content-type").startsWith("application/json"), where);
             String text = r.text();
+            List<Integer> upstreamPorts = fakes.nodes().stream().map(FakeUpstream::port).toList();
+            AnswerScrub.assertNoInternals(c.name, text, upstreamPorts);
+            AnswerScrub.assertRequestIdsLogged(c.name, text, accessLog.messages());
             if (c.answer != null) {
-                assertEquals(c.answer.replace("$ID", c.generatedId == null ? "" : c.generatedId), text, c.name);
+                List<String> requestIds = AnswerScrub.requestIds(text);
+                assertEquals(c.answer.replace("$ID", c.generatedId == null ? "" : c.generatedId)
+                        .replace("$REQUEST_ID", requestIds.isEmpty() ? "" : requestIds.get(0)), text, c.name);
             }
             Object parsed;
             try {
@@ -286,6 +309,10 @@ class BadInputCorpusTest {
             assertTrue(a.getValue("error") instanceof JsonObject, where);
             JsonObject error = a.getJsonObject("error");
             assertTrue(error.getValue("code") instanceof Integer, where + ": integer code: " + error.encode());
+            if (OWN_CODES.contains(error.getInteger("code"))) {
+                assertTrue(error.getValue("data") instanceof JsonObject d && d.getValue("requestId") instanceof String,
+                        where + ": the gateway's own error names its request: " + error.encode());
+            }
             assertTrue(error.getValue("message") instanceof String, where + ": message: " + error.encode());
             String message = error.getString("message");
             // A clear answer: a message for people, not a Java exception's.

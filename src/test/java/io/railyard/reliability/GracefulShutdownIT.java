@@ -52,7 +52,7 @@ class GracefulShutdownIT {
                 "-Drailyard.forward.try-timeout=8s",
                 "-Drailyard.forward.request-timeout=9s");
         URI rpc = gateway.uri("/testnet");
-        URI ready = gateway.uri("/q/health/ready");
+        URI ready = gateway.managementUri("/q/health/ready");
 
         // Twenty calls in flight, each held 4 s by the node.
         List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();

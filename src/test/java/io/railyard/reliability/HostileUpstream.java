@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * traffic in one hostile way at a time ({@link #mode}): the worst kind of node, one the prober cannot catch. Unlike
  * {@code FakeUpstream} it can also break the HTTP framing: bodies shorter than their Content-Length, 1 GB bodies,
  * responses that start and never finish. As a Quarkus test resource it adds itself to network {@code testnet} as
- * upstream {@code node-hostile}, next to the fakes of {@code FakeNodesResource}.
+ * upstream {@code node-hostile}, next to the fakes of {@code FakeNodesResource}; init arg {@code network} names
+ * another network, which then has it as its only upstream (chain 1).
  */
 public final class HostileUpstream implements QuarkusTestResourceLifecycleManager {
 
@@ -86,6 +87,13 @@ public final class HostileUpstream implements QuarkusTestResourceLifecycleManage
     public final AtomicLong bytesStreamed = new AtomicLong();
     private final AtomicLong previousId = new AtomicLong(-1);
 
+    private String network = "testnet";
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        network = initArgs.getOrDefault("network", network);
+    }
+
     @Override
     public Map<String, String> start() {
         vertx = Vertx.vertx();
@@ -95,7 +103,8 @@ public final class HostileUpstream implements QuarkusTestResourceLifecycleManage
         } catch (Exception e) {
             throw new IllegalStateException("hostile upstream did not start", e);
         }
-        return Map.of("railyard.networks.testnet.upstreams." + NAME + ".url", "http://127.0.0.1:" + server.actualPort());
+        return Map.of("railyard.networks." + network + ".upstreams." + NAME + ".url", "http://127.0.0.1:" + server.actualPort(),
+                "railyard.networks." + network + ".chain-id", "1");
     }
 
     @Override

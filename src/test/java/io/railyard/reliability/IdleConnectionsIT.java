@@ -83,7 +83,7 @@ class IdleConnectionsIT {
 
         // With the 10,000 sitting idle: the gateway is alive and ready, and another client is served.
         assertTrue(gateway.process().isAlive(), "the gateway died holding the idle connections; log:\n" + gateway.logTail());
-        HttpResponse<String> ready = get("/q/health/ready");
+        HttpResponse<String> ready = getManagement("/q/health/ready");
         assertEquals(200, ready.statusCode(), "readiness with " + CONNECTIONS + " idle connections: " + ready.body());
         assertEquals("UP", new JsonObject(ready.body()).getString("status"), ready.body());
         List<Long> latencies = new ArrayList<>();
@@ -147,7 +147,7 @@ class IdleConnectionsIT {
 
     /** The sum of {@code jvm_memory_used_bytes} over the heap's pools, from {@code /q/metrics}. */
     private long heapUsed() throws Exception {
-        HttpResponse<String> r = get("/q/metrics");
+        HttpResponse<String> r = getManagement("/q/metrics");
         assertEquals(200, r.statusCode(), r.body());
         long used = (long) Metrics.sum(r.body(), "jvm_memory_used_bytes{area=\"heap\",");
         assertTrue(used > 0, "/q/metrics shows no jvm_memory_used_bytes{area=\"heap\",...}");
@@ -215,8 +215,8 @@ class IdleConnectionsIT {
                 .POST(HttpRequest.BodyPublishers.ofString(call(id, method))).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private HttpResponse<String> get(String path) throws Exception {
-        return gateway.http().send(HttpRequest.newBuilder(gateway.uri(path)).timeout(Duration.ofSeconds(10)).GET().build(),
+    private HttpResponse<String> getManagement(String path) throws Exception {
+        return gateway.http().send(HttpRequest.newBuilder(gateway.managementUri(path)).timeout(Duration.ofSeconds(10)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

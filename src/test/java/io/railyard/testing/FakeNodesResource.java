@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * Starts fake upstreams on free loopback ports and points one network ({@code testnet}, chain id 1) at them.
  * Init args: {@code count} (default 3), {@code routing} (default round-robin), {@code mirror-networks} (more
- * network names over the same fakes, comma-separated), and any {@code railyard.*} key, passed on as configuration.
+ * network names over the same fakes, comma-separated), {@code userinfo} and {@code path-and-query} (put into every
+ * node's configured URL, as a provider's API key would be), and any {@code railyard.*} key, passed on as configuration.
  */
 public class FakeNodesResource implements QuarkusTestResourceLifecycleManager {
 
@@ -34,7 +35,9 @@ public class FakeNodesResource implements QuarkusTestResourceLifecycleManager {
         for (int i = 0; i < count; i++) {
             FakeUpstream fake = FakeUpstream.start();
             nodes.add(fake);
-            config.put(prefix + ".upstreams.node-" + i + ".url", fake.url());
+            String userinfo = args.containsKey("userinfo") ? args.get("userinfo") + "@" : "";
+            config.put(prefix + ".upstreams.node-" + i + ".url", fake.url().replace("://", "://" + userinfo)
+                    + args.getOrDefault("path-and-query", ""));
         }
         for (String mirror : args.getOrDefault("mirror-networks", "").split(",")) {
             if (mirror.isBlank()) {

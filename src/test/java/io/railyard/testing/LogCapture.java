@@ -44,6 +44,11 @@ public final class LogCapture implements AutoCloseable {
         return new LogCapture(loggingClass.getName());
     }
 
+    /** Everything logged to the named logger, e.g. {@code railyard.access}. */
+    public static LogCapture of(String loggerName) {
+        return new LogCapture(loggerName);
+    }
+
     /** Everything logged by the classes of {@code anyClassInIt}'s package and its subpackages. */
     public static LogCapture ofPackage(Class<?> anyClassInIt) {
         return new LogCapture(anyClassInIt.getPackageName());

@@ -1,15 +1,13 @@
 package io.railyard.testing;
 
-import static io.restassured.RestAssured.given;
-
-/** Reads one series from {@code /q/metrics}. */
+/** Reads one series from {@code /q/metrics} on the management port. */
 public final class Metrics {
 
     private Metrics() {
     }
 
     public static String scrape() {
-        return given().get("/q/metrics").asString();
+        return Management.given().get("/q/metrics").asString();
     }
 
     /**

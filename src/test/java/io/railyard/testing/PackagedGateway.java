@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  * The packaged gateway ({@code target/quarkus-app/quarkus-run.jar}) run as a process of its own, for the failsafe
  * integration tests that need what a {@code @QuarkusTest} cannot give: a real SIGTERM, a heap and file descriptors
  * of its own. It runs with {@code -Xmx256m} on a free loopback port and serves one network, {@code testnet}
- * (chain 1), whose only upstream {@code node-0} is the node given; its output goes to {@code target/NAME.log}.
+ * (chain 1), whose only upstream {@code node-0} is the node given; its management interface (health, metrics,
+ * status) listens on a second free loopback port; its output goes to {@code target/NAME.log}.
  * {@link #close} kills it if it is still running.
  */
 public final class PackagedGateway implements AutoCloseable {
@@ -31,13 +32,15 @@ public final class PackagedGateway implements AutoCloseable {
 
     private final Process process;
     private final int port;
+    private final int managementPort;
     private final Path log;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).build();
 
-    private PackagedGateway(Process process, int port, Path log) {
+    private PackagedGateway(Process process, int port, int managementPort, Path log) {
         this.process = process;
         this.port = port;
+        this.managementPort = managementPort;
         this.log = log;
     }
 
@@ -54,18 +57,21 @@ public final class PackagedGateway implements AutoCloseable {
                     + " run `./mvnw verify` (or `./mvnw package` first)");
         }
         int port = freePort();
+        int managementPort = freePort();
         Path log = Path.of("target", name + ".log");
         Files.createDirectories(log.getParent());
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m",
                 "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.http.port=" + port,
+                "-Dquarkus.management.host=127.0.0.1",
+                "-Dquarkus.management.port=" + managementPort,
                 "-Drailyard.networks.testnet.chain-id=1",
                 "-Drailyard.networks.testnet.upstreams.node-0.url=" + nodeUrl));
         command.addAll(Arrays.asList(jvmOptions));
         command.addAll(List.of("-jar", JAR.toString()));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        PackagedGateway gateway = new PackagedGateway(process, port, log);
+        PackagedGateway gateway = new PackagedGateway(process, port, managementPort, log);
         try {
             gateway.awaitReady();
         } catch (RuntimeException | Error | InterruptedException e) {
@@ -76,7 +82,7 @@ public final class PackagedGateway implements AutoCloseable {
     }
 
     private void awaitReady() throws InterruptedException {
-        HttpRequest ready = HttpRequest.newBuilder(uri("/q/health/ready")).timeout(Duration.ofSeconds(2)).GET().build();
+        HttpRequest ready = HttpRequest.newBuilder(managementUri("/q/health/ready")).timeout(Duration.ofSeconds(2)).GET().build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_SECONDS);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -115,6 +121,11 @@ public final class PackagedGateway implements AutoCloseable {
     /** {@code http://127.0.0.1:PORT} followed by {@code path}. */
     public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    /** {@code http://127.0.0.1:MANAGEMENT_PORT} followed by {@code path}: health, metrics, status. */
+    public URI managementUri(String path) {
+        return URI.create("http://127.0.0.1:" + managementPort + path);
     }
 
     /** Everything the gateway has written so far. */

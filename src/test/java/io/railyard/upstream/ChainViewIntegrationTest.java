@@ -109,7 +109,7 @@ class ChainViewIntegrationTest {
             long shown = Long.decode(rpc("eth_blockNumber", "[]").getString("result"));
             assertTrue(shown >= head, "eth_blockNumber " + shown + " after " + head + " was served");
         }
-        JsonObject status = new JsonObject(given().get("/status").asString()).getJsonObject("networks").getJsonObject(NET);
+        JsonObject status = new JsonObject(io.railyard.testing.Management.given().get("/status").asString()).getJsonObject("networks").getJsonObject(NET);
         assertEquals(head, status.getLong("servedHead"));
         assertEquals(false, status.getBoolean("panic"));
         assertEquals((double) head, Metrics.value(Metrics.scrape(), "railyard_network_head_block{network=\"" + NET + "\"}"));
