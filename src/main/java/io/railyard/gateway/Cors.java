@@ -137,7 +137,7 @@ public class Cors {
 
     void routes(@Observes Router router) {
         if (enabled) {
-            readRoutes(router, nonApplicationRoot);
+            readRoutes(router, nonApplicationRoot, this::readRoute);
             for (String path : RPC_PATHS) {
                 router.options(path).order(RPC_ORDER).handler(this::rpcPreflight);
             }
@@ -154,21 +154,29 @@ public class Cors {
     /** Where {@code /status} and {@code /q/health} are served once they live on the management port. */
     void managementRoutes(@Observes ManagementInterface management) {
         if (enabled) {
-            readRoutes(management.router(), managementRoot);
+            readRoutes(management.router(), managementRoot, this::readRoute);
+        } else {
+            // Off means off there too: take back the "*" that Quarkus's own handler puts on every management answer.
+            readRoutes(management.router(), managementRoot, ctx -> {
+                ctx.response().headers().remove(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN);
+                ctx.next();
+            });
         }
     }
 
-    private void readRoutes(Router router, String root) {
+    private void readRoute(RoutingContext ctx) {
+        if (ctx.request().method() == HttpMethod.OPTIONS) {
+            preflight(ctx, global, READ_METHODS);
+        } else {
+            allowRead(ctx);
+            ctx.next();
+        }
+    }
+
+    private static void readRoutes(Router router, String root, io.vertx.core.Handler<RoutingContext> handler) {
         String base = "/" + root.replaceAll("^/+|/+$", "");
         for (String path : List.of("/status", base + "/health*")) {
-            router.route(path).order(READ_ORDER).handler(ctx -> {
-                if (ctx.request().method() == HttpMethod.OPTIONS) {
-                    preflight(ctx, global, READ_METHODS);
-                } else {
-                    allowRead(ctx);
-                    ctx.next();
-                }
-            });
+            router.route(path).order(READ_ORDER).handler(handler);
         }
     }
 
