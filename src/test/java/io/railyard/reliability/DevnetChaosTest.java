@@ -63,6 +63,8 @@ class DevnetChaosTest {
     void everyNodeServing() {
         UpstreamPool pool = pools.pool(NETWORK);
         Await.until("every anvil upstream healthy", () -> pool.upstreams().stream().allMatch(Upstream::isHealthy));
+        // The readers ask for block 1, which a devnet that has only just started has not mined yet.
+        Await.until("the devnet past block 1", () -> devnet.height() >= 2);
     }
 
     @AfterEach
