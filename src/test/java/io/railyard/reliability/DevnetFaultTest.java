@@ -9,6 +9,7 @@ import io.railyard.testing.DevnetResource;
 import io.railyard.testing.LogCapture;
 import io.railyard.testing.Metrics;
 import io.railyard.testing.ReadLoad;
+import io.railyard.testing.Signals;
 import io.railyard.upstream.HealthChecker;
 import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamPool;
@@ -110,10 +111,10 @@ class DevnetFaultTest {
             story.add(at(started) + " anvil-1 killed (SIGKILL)");
             pause(started, 4500);
             frozenProcess = devnet.process(2);
-            signal("STOP", frozenProcess.pid());
+            Signals.stop(frozenProcess.pid());
             story.add(at(started) + " anvil-2 frozen (SIGSTOP)");
             pause(started, 8500);
-            signal("CONT", frozenProcess.pid());
+            Signals.resume(frozenProcess.pid());
             frozenProcess = null;
             story.add(at(started) + " anvil-2 thawed (SIGCONT)");
             pause(started, 9500);
@@ -122,7 +123,7 @@ class DevnetFaultTest {
             pause(started, 14_000);
         } finally {
             if (frozenProcess != null) {
-                signal("CONT", frozenProcess.pid());
+                Signals.resume(frozenProcess.pid());
             }
             if (readers != null) {
                 readers.stop();
@@ -327,11 +328,6 @@ class DevnetFaultTest {
 
     private Web3j through(String network) {
         return Web3j.build(new HttpService(gateway.toString() + network));
-    }
-
-    private static void signal(String signal, long pid) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
-        assertTrue(kill.waitFor(5, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal + " " + pid);
     }
 
     /** Sleeps until {@code ms} after {@code started} (no-op when that is past). */
