@@ -77,7 +77,9 @@ railyard:
       delay: {{ .Values.health.circuitBreaker.delay | quote }}
   cache:
     enabled: {{ .Values.cache.enabled }}
-    max-bytes: {{ .Values.cache.maxBytes | int64 }}
+    {{- with .Values.cache.maxBytes }}
+    max-bytes: {{ . | int64 }}
+    {{- end }}
     {{- with .Values.cache.expireAfterWrite }}
     expire-after-write: {{ . | quote }}
     {{- end }}

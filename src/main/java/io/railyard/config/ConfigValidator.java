@@ -23,6 +23,11 @@ public final class ConfigValidator {
 
     /** @param devMode whether an empty network list is allowed (dev mode starts a devnet instead) */
     public static List<String> validate(RailyardConfig config, boolean devMode) {
+        return validate(config, devMode, Runtime.getRuntime().maxMemory());
+    }
+
+    /** @param maxHeap the heap the cache has to fit in, in bytes */
+    public static List<String> validate(RailyardConfig config, boolean devMode, long maxHeap) {
         List<String> errors = new ArrayList<>();
         Map<String, RailyardConfig.NetworkConfig> networks = config.networks();
         if (networks.isEmpty() && !devMode) {
@@ -64,7 +69,7 @@ public final class ConfigValidator {
         if (breaker.delay().isNegative()) {
             errors.add("railyard.health.circuit-breaker.delay: must not be negative (was " + breaker.delay() + ")");
         }
-        positive(errors, "railyard.cache.max-bytes", config.cache().maxBytes());
+        CacheSizing.problem(config.cache().maxBytes(), maxHeap).ifPresent(errors::add);
         config.trustedProxies().ifPresent(list -> {
             for (String entry : list) {
                 if (!ClientAddress.isValidRange(entry)) {

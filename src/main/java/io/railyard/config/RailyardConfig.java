@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /** Everything a user configures under {@code railyard.*}; checked at startup by {@link ConfigValidator}. */
 @ConfigMapping(prefix = "railyard")
@@ -315,9 +316,11 @@ public interface RailyardConfig {
         @WithDefault("true")
         boolean enabled();
 
-        /** Upper bound of the cache in bytes of stored answers. */
-        @WithDefault("268435456")
-        long maxBytes();
+        /**
+         * Upper bound of the cache in bytes, as the weigher counts them (answer, key and per-entry overhead). Unset: a
+         * quarter of the maximum heap; above half of it, startup refuses (see {@link CacheSizing}).
+         */
+        OptionalLong maxBytes();
 
         /** Optional time after which a stored answer is dropped even though it cannot change. */
         Optional<Duration> expireAfterWrite();

@@ -2,6 +2,7 @@ package io.railyard.gateway;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.railyard.cache.ResponseCache;
+import io.railyard.config.CacheSizing;
 import io.railyard.config.RailyardConfig;
 import io.railyard.jsonrpc.RpcAnswer;
 import io.railyard.jsonrpc.RpcBody;
@@ -70,7 +71,7 @@ public class RpcGateway {
         List<RpcInterceptor> stages = new ArrayList<>();
         stages.add(new MethodPolicy(policy));
         if (config.cache().enabled()) {
-            cache = new ResponseCache(config.cache().maxBytes(), config.cache().expireAfterWrite(), Ticker.systemTicker());
+            cache = new ResponseCache(CacheSizing.maxBytes(config.cache().maxBytes(), Runtime.getRuntime().maxMemory()), config.cache().expireAfterWrite(), Ticker.systemTicker());
             stages.add(new CacheInterceptor(cache, stats));
             meters.cacheGauges(cache::bytes, cache::evictions);
         }

@@ -105,6 +105,7 @@ public class Meters {
     /** network → method (or upstream) → its timer and outcome counters: two lookups, no key built per request. */
     private final Map<String, Map<String, Series>> requestSeries = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Series>> upstreamSeries = new ConcurrentHashMap<>();
+    private Supplier<Number> cacheEvictions;
     private final Map<String, Map<String, Counter>> cacheCounters = new ConcurrentHashMap<>();
 
     /** One timer and its counters by outcome. */
@@ -211,6 +212,9 @@ public class Meters {
 
     public void cacheGauges(Supplier<Number> bytes, Supplier<Number> evictions) {
         keep(Gauge.builder(CACHE_BYTES, bytes).register(registry));
+        // Held here: a FunctionCounter keeps its state object only weakly, and nothing else held this supplier, so
+        // after the first collection the counter read 0 however many answers had been evicted.
+        cacheEvictions = evictions;
         keep(FunctionCounter.builder(CACHE_EVICTIONS, evictions, s -> s.get().doubleValue()).register(registry));
     }
 

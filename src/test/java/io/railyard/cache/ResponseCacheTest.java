@@ -53,7 +53,7 @@ class ResponseCacheTest {
     }
 
     private static long weight(CacheKey k, RpcAnswer a) {
-        return k.weight() + a.byteSize();
+        return ResponseCache.footprint(k, a);
     }
 
     /** Sum of the weights of the entries still present among those ever put (last value per key). */
@@ -248,5 +248,46 @@ class ResponseCacheTest {
         assertNull(cache.get(k));
         cache.cleanUp();
         assertEquals(0, cache.bytes());
+    }
+
+    /**
+     * The byte bound is only as good as the weigher: the heap that a full cache really holds, measured after a
+     * collection, is what {@code bytes()} says, within 10 % over and never more. Small answers (where the per-entry
+     * overhead dominates) and 4 KB ones, each key and method a string of its own as a parsed request makes them.
+     */
+    @Test
+    void theWeigherCountsWhatTheEntriesReallyHoldOnTheHeap() {
+        for (int resultBytes : new int[]{66, 4096}) {
+            int entries = resultBytes < 1000 ? 40_000 : 4_000;
+            long before = usedHeapAfterGc();
+            ResponseCache cache = new ResponseCache(Long.MAX_VALUE, Optional.empty(), Ticker.systemTicker());
+            for (int i = 0; i < entries; i++) {
+                CacheKey k = CacheKey.of("mainnet", new String("eth_call".toCharArray()),
+                        ("[{\"to\":\"0x" + "ab".repeat(20) + "\",\"data\":\"0x" + Integer.toHexString(i) + "\"},\"0x10\"]")
+                                .getBytes(StandardCharsets.UTF_8));
+                cache.put(k, answerOfSize(resultBytes));
+            }
+            cache.cleanUp();
+            long measured = usedHeapAfterGc() - before;
+            long weighed = cache.bytes();
+            assertEquals(entries, cache.size());
+            System.out.printf("[footprint] %d entries of %d-byte answers: weigher %d bytes, heap %d bytes (%.2f)%n",
+                    entries, resultBytes, weighed, measured, (double) measured / weighed);
+            assertTrue(measured <= weighed * 1.10, resultBytes + "-byte answers: the heap holds " + measured
+                    + " bytes, the weigher counts " + weighed);
+            assertTrue(measured >= weighed * 0.60, resultBytes + "-byte answers: the weigher counts " + weighed
+                    + " bytes, far more than the " + measured + " the heap holds");
+            cache.invalidateAll();
+        }
+    }
+
+    private static long usedHeapAfterGc() {
+        java.lang.management.MemoryMXBean memory = java.lang.management.ManagementFactory.getMemoryMXBean();
+        long used = Long.MAX_VALUE;
+        for (int i = 0; i < 4; i++) {
+            System.gc();
+            used = Math.min(used, memory.getHeapMemoryUsage().getUsed());
+        }
+        return used;
     }
 }

@@ -47,7 +47,7 @@ class ConfigValidatorTest {
         assertEquals(64, c.networks().get("mainnet").finalityDepth());
         assertTrue(c.networks().get("mainnet").broadcastTransactions());
         assertTrue(c.cache().enabled());
-        assertEquals(268435456L, c.cache().maxBytes());
+        assertTrue(c.cache().maxBytes().isEmpty(), "unset: the bound follows the heap");
         assertEquals(5, c.health().maxLag());
     }
 
@@ -91,5 +91,31 @@ class ConfigValidatorTest {
         assertTrue(errors.contains("railyard.networks.empty.chain-id: must be a positive chain id (was 0)"), errors.toString());
         assertTrue(errors.contains("railyard.networks.empty.upstreams: no upstream configured; add railyard.networks.empty.upstreams.<node>.url"),
                 errors.toString());
+    }
+
+    private static final long MIB = 1024 * 1024;
+
+    @Test
+    void theCacheBoundIsAQuarterOfTheHeapUnlessConfigured() {
+        assertEquals(64 * MIB, CacheSizing.maxBytes(config(valid()).cache().maxBytes(), 256 * MIB));
+        assertEquals(144 * MIB, CacheSizing.maxBytes(config(valid()).cache().maxBytes(), 576 * MIB), "the chart's default heap");
+        Map<String, String> p = valid();
+        p.put("railyard.cache.max-bytes", "100000000");
+        assertEquals(100_000_000L, CacheSizing.maxBytes(config(p).cache().maxBytes(), 256 * MIB));
+    }
+
+    @Test
+    void aCacheBoundAboveHalfTheHeapIsRefusedAtStartupWithOneLine() {
+        Map<String, String> p = valid();
+        p.put("railyard.cache.max-bytes", "268435456");
+        assertEquals(List.of("railyard.cache.max-bytes: 268435456 is more than half the maximum heap (256 MiB), and the"
+                        + " cache lives in the heap; use at most 134217728, raise -Xmx, or leave the key unset for a quarter of the heap"),
+                ConfigValidator.validate(config(p), false, 256 * MIB));
+        assertEquals(List.of(), ConfigValidator.validate(config(p), false, 1024 * MIB), "a quarter of a 1 GiB heap fits");
+        p.put("railyard.cache.max-bytes", String.valueOf(128 * MIB));
+        assertEquals(List.of(), ConfigValidator.validate(config(p), false, 256 * MIB), "exactly half is allowed");
+        p.put("railyard.cache.max-bytes", "0");
+        assertEquals(List.of("railyard.cache.max-bytes: must be greater than zero (was 0)"),
+                ConfigValidator.validate(config(p), false, 256 * MIB));
     }
 }

@@ -365,6 +365,7 @@ class HelmChartTest {
         assertNull(railyard.get("api-keys"));
         assertEquals("memory", at(railyard, "rate-limit", "backend"));
         assertNull(at(railyard, "rate-limit", "redis-url"));
+        assertNull(at(railyard, "cache", "max-bytes"), "the cache bound follows the pod's heap (a quarter of it)");
         assertTrue(HelmChart.renderDefaults().find(Secret.class).isEmpty(), "no Secret without credentials");
     }
 

@@ -138,11 +138,8 @@ class IdleConnectionsIT {
     private Gauge gauge() throws Exception {
         assertTrue(gateway.process().isAlive(), "the gateway died; log:\n" + gateway.logTail());
         long used = heapUsed();
-        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        Process gc = new ProcessBuilder(jcmd.toString(), String.valueOf(gateway.pid()), "GC.run").redirectErrorStream(true).start();
-        String gcOutput = new String(gc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(gc.waitFor(30, TimeUnit.SECONDS) && gc.exitValue() == 0, "jcmd GC.run: " + gcOutput);
-        return new Gauge(used, heapUsed(), rss(gateway.pid()), openFiles(gateway.pid()));
+        gateway.collectGarbage();
+        return new Gauge(used, heapUsed(), gateway.rssBytes(), openFiles(gateway.pid()));
     }
 
     /** The sum of {@code jvm_memory_used_bytes} over the heap's pools, from {@code /q/metrics}. */
@@ -152,15 +149,6 @@ class IdleConnectionsIT {
         long used = (long) Metrics.sum(r.body(), "jvm_memory_used_bytes{area=\"heap\",");
         assertTrue(used > 0, "/q/metrics shows no jvm_memory_used_bytes{area=\"heap\",...}");
         return used;
-    }
-
-    private static long rss(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-            }
-        }
-        throw new AssertionError("no VmRSS in /proc/" + pid + "/status");
     }
 
     private static long openFiles(long pid) {

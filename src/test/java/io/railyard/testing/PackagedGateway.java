@@ -155,6 +155,26 @@ public final class PackagedGateway implements AutoCloseable {
         }
     }
 
+    /** The process's resident set size in bytes ({@code VmRSS} of {@code /proc/PID/status}). */
+    public long rssBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid()), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        throw new AssertionError("no VmRSS in /proc/" + pid() + "/status");
+    }
+
+    /** Runs a full collection in the gateway ({@code jcmd PID GC.run}) and waits for it. */
+    public void collectGarbage() throws IOException, InterruptedException {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        Process gc = new ProcessBuilder(jcmd.toString(), String.valueOf(pid()), "GC.run").redirectErrorStream(true).start();
+        String output = new String(gc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!gc.waitFor(30, TimeUnit.SECONDS) || gc.exitValue() != 0) {
+            throw new AssertionError("jcmd GC.run: " + output);
+        }
+    }
+
     public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
