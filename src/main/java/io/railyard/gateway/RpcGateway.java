@@ -121,7 +121,7 @@ public class RpcGateway {
             access.client(key.name());
         }
         RpcBody decoded = codec.decode(body);
-        return policy.admit(client, network, cost(decoded)).compose(decision -> decision.allowed()
+        return policy.admit(client, network, cost(decoded, network, client)).compose(decision -> decision.allowed()
                 ? answer(pool, decoded, client, scope, access, requestId)
                 : Future.succeededFuture(limited(decoded, client, decision, requestId)));
     }
@@ -132,19 +132,27 @@ public class RpcGateway {
         return Future.succeededFuture(GatewayReply.of(error, RpcAnswer.NULL));
     }
 
-    /** A batch costs the sum of its entries; anything unreadable costs 1, so garbage floods are limited too. */
-    private int cost(RpcBody decoded) {
+    /**
+     * A batch costs the sum of its entries; anything unreadable costs 1, so garbage floods are limited too. A method
+     * the policy refuses costs 1 as well: it is refused, not run, so it must not spend a heavy method's quota (nor be
+     * answered 429 where the truth is that it is not available), while a flood of refused calls is still limited.
+     */
+    private int cost(RpcBody decoded, String network, ClientIdentity client) {
         if (decoded instanceof RpcBody.Batch batch) {
             int total = 0;
             for (RpcItem item : batch.items()) {
-                total += item instanceof RpcItem.Valid v ? policy.cost(v.request().method()) : 1;
+                total += item instanceof RpcItem.Valid v ? cost(v.request().method(), network, client) : 1;
             }
             return total;
         }
         if (decoded instanceof RpcBody.Single single && single.item() instanceof RpcItem.Valid v) {
-            return policy.cost(v.request().method());
+            return cost(v.request().method(), network, client);
         }
         return 1;
+    }
+
+    private int cost(String method, String network, ClientIdentity client) {
+        return policy.refuses(network, client, method) ? 1 : policy.cost(method);
     }
 
     private GatewayReply limited(RpcBody decoded, ClientIdentity client, Decision decision, RequestId requestId) {

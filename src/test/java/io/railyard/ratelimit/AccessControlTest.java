@@ -147,4 +147,27 @@ class AccessControlTest {
         assertEquals("\"key\";q=20;w=20", r.header("RateLimit-Policy"));
         assertEquals(0, fakes.calls("eth_getLogs"));
     }
+
+    /**
+     * Issue 16, finding 4: debug_traceBlockByNumber is refused by default and costs 20, more than the per-IP burst of
+     * 4. Refused, it is charged 1: the client hears -32601 (not 429), and a flood of refused calls is still limited.
+     */
+    @Test
+    void aDeniedMethodIsRefusedBeforeItsHeavyCostIsCharged() {
+        RequestSpecification client = fromNewClient();
+        String trace = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"debug_traceBlockByNumber\",\"params\":[\"0x1\"]}";
+        Response first = client.body(trace).post("/testnet");
+        assertEquals(-32601, code(first), first.asString());
+        int limited = 0;
+        for (int i = 0; i < 12; i++) {
+            Response r = client.body(trace).post("/testnet");
+            if (r.statusCode() == 429) {
+                limited++;
+            } else {
+                assertEquals(-32601, code(r), r.asString());
+            }
+        }
+        assertTrue(limited > 0, "refused calls still spend quota (1 each): a flood of them is limited");
+        fakes.nodes().forEach(n -> assertEquals(0, n.calls("debug_traceBlockByNumber"), "no node was asked"));
+    }
 }
