@@ -122,11 +122,13 @@ class MonotonicHeadTest {
         JsonObject sent = rpc("rr", "eth_sendRawTransaction", "[\"" + raw + "\"]");
         assertNotEquals(null, sent.getString("result"), "sent: " + sent);
 
-        // Reads start once the transfer's block is two deep on the devnet. In one CI run of 1,279 tests, reads that
-        // began while the block was being made saw the new balance once and then the old one for about half a
-        // second, with no repair in the devnet's log; that window is not explained yet (issue 16's note). Once the
-        // block is settled, a node held back behind it still lacks the transfer, so an unpinned read sent there
-        // still shows the old balance and fails this test.
+        // Reads start once the transfer's block is two deep on the devnet. Reads that began while that block was
+        // being mined saw the new balance once, then the old one for about half a second (once in 25 rounds): with
+        // every read pinned to block 48 and the transfer in block 49, one anvil answer for block 48 already showed
+        // it, most likely anvil reading its live state for its best block while mining the next one. No gateway
+        // can correct a node's answer for a block it names; the pinning is what this test guards. Once the block is
+        // settled, a node held back behind it still lacks the transfer, so an unpinned read sent there still shows
+        // the old balance and fails this test.
         String hash = sent.getString("result");
         long[] mined = {-1};
         Await.until("the transfer mined", () -> {
