@@ -110,6 +110,11 @@ class MonotonicHeadTest {
 
     @Test
     void aLatestBalanceNeverShowsThePreTransferBalanceOnceThePostTransferOneWasServed() throws Exception {
+        // Node 2 stays behind the transfer for the whole test (not in and out of it as the other tests have it), so
+        // that a read the gateway failed to pin, sent there in turn, would show the old balance.
+        caughtUp();
+        Await.until("node 2 known caught up", () -> pools.pool("rr").byName("anvil-2").head() >= devnet.height() - 1);
+        devnet.holdBack(2);
         String recipient = "0x" + "5a".repeat(20);
         BigInteger before = balance("rr", recipient);
         BigInteger value = BigInteger.valueOf(1_000_000_007);
@@ -122,13 +127,12 @@ class MonotonicHeadTest {
         JsonObject sent = rpc("rr", "eth_sendRawTransaction", "[\"" + raw + "\"]");
         assertNotEquals(null, sent.getString("result"), "sent: " + sent);
 
-        // Reads start once the transfer's block is two deep on the devnet. Reads that began while that block was
+        // Reads start once the transfer's block is one deep on the devnet. Reads that began while that block was
         // being mined saw the new balance once, then the old one for about half a second (once in 25 rounds): with
         // every read pinned to block 48 and the transfer in block 49, one anvil answer for block 48 already showed
         // it, most likely anvil reading its live state for its best block while mining the next one. No gateway
-        // can correct a node's answer for a block it names; the pinning is what this test guards. Once the block is
-        // settled, a node held back behind it still lacks the transfer, so an unpinned read sent there still shows
-        // the old balance and fails this test.
+        // can correct a node's answer for a block it names; what this test guards is that no read is answered from
+        // an older block than one already served, and held-back node 2 still lacks the transfer.
         String hash = sent.getString("result");
         long[] mined = {-1};
         Await.until("the transfer mined", () -> {
@@ -144,7 +148,7 @@ class MonotonicHeadTest {
             }
             return false;
         });
-        Await.until("the transfer's block two deep", () -> devnet.height() >= mined[0] + 2);
+        Await.until("the transfer's block one deep", () -> devnet.height() >= mined[0] + 1);
         BigInteger after = before.add(value);
         int seenAfter = 0;
         List<String> stale = new ArrayList<>();
@@ -153,7 +157,7 @@ class MonotonicHeadTest {
             BigInteger now = balance("rr", recipient);
             if (now.equals(after)) {
                 seenAfter++;
-            } else if (seenAfter > 0) {
+            } else if (seenAfter > 0 && stale.size() < 10) {
                 stale.add("after " + seenAfter + " reads with the transfer: " + now);
             }
         }
