@@ -2,6 +2,8 @@ package io.railyard.testing;
 
 import io.vertx.core.json.JsonObject;
 
+import java.io.IOException;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,6 +30,8 @@ public final class ReadLoad {
     public final AtomicLong total = new AtomicLong();
     public final AtomicLong failed = new AtomicLong();
     public final AtomicLong slowestMs = new AtomicLong();
+    /** Reads resent once because their kept-alive connection was closed before any byte of the answer. */
+    public final AtomicLong resentOnClosedConnection = new AtomicLong();
     /** Answers that showed a head older than one an earlier answer (finished before the request left) showed. */
     public final AtomicLong headWentBack = new AtomicLong();
     /** The first ten of those. */
@@ -73,10 +77,23 @@ public final class ReadLoad {
         long floor = highestHeadShown.get();
         String problem;
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(endpoint)
+            HttpRequest request = HttpRequest.newBuilder(endpoint)
                     .timeout(Duration.ofSeconds(15))
                     .header("content-type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            HttpResponse<String> r;
+            try {
+                r = http.send(request, HttpResponse.BodyHandlers.ofString());
+            } catch (IOException e) {
+                if (!String.valueOf(e.getMessage()).contains("header parser received no bytes")) {
+                    throw e;
+                }
+                // A kept-alive connection was found closed before any byte of the answer came back. The JDK client
+                // resends only GETs on that; HTTP clients resend idempotent requests so (RFC 9110 section 9.2.2),
+                // as browsers do for fetch. Counted, once, and a second failure is a failure.
+                resentOnClosedConnection.incrementAndGet();
+                r = http.send(request, HttpResponse.BodyHandlers.ofString());
+            }
             problem = check(r, id);
             if (problem == null) {
                 checkHead(body, r.body(), floor);
@@ -150,8 +167,9 @@ public final class ReadLoad {
 
     /** One line for logs and the README: counts, failures, percentiles. */
     public String summary() {
-        return String.format("%d reads, %d failed, %d heads back, p50 %.1f ms, p99 %.1f ms, slowest %d ms",
-                total.get(), failed.get(), headWentBack.get(), percentileMs(50), percentileMs(99), slowestMs.get());
+        return String.format("%d reads, %d failed, %d heads back, p50 %.1f ms, p99 %.1f ms, slowest %d ms, %d resent on a"
+                        + " closed keep-alive connection", total.get(), failed.get(), headWentBack.get(), percentileMs(50),
+                percentileMs(99), slowestMs.get(), resentOnClosedConnection.get());
     }
 
     /** Stops the clients after their current request and waits for them. */
