@@ -28,8 +28,12 @@ public final class ResponseCache {
     private final Cache<CacheKey, RpcAnswer> store;
     private final AtomicLong bytes = new AtomicLong();
     private final LongAdder evictions = new LongAdder();
+    private final long maxBytes;
+    /** False while the gateway is short of memory: nothing new is stored. */
+    private volatile boolean admitting = true;
 
     public ResponseCache(long maxBytes, Optional<Duration> expireAfterWrite, Ticker ticker) {
+        this.maxBytes = maxBytes;
         Caffeine<CacheKey, RpcAnswer> builder = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
                 .weigher(ResponseCache::footprint)
@@ -53,6 +57,9 @@ public final class ResponseCache {
     }
 
     public void put(CacheKey key, RpcAnswer answer) {
+        if (!admitting) {
+            return;
+        }
         // A replaced answer is subtracted by the removal listener.
         store.put(key, answer);
         bytes.addAndGet(footprint(key, answer));
@@ -61,6 +68,20 @@ public final class ResponseCache {
     /** The heap bytes one entry holds, as the byte bound counts them. */
     public static int footprint(CacheKey key, RpcAnswer answer) {
         return ENTRY_OVERHEAD + key.weight() + answer.byteSize();
+    }
+
+    /**
+     * While {@code short}, stores nothing new and holds at most half its bound (evicting down to it now), so that
+     * the heap it gives back goes to the requests in flight; afterwards, the full bound again.
+     */
+    public void shortOfMemory(boolean isShort) {
+        admitting = !isShort;
+        store.policy().eviction().ifPresent(e -> e.setMaximum(isShort ? maxBytes / 2 : maxBytes));
+    }
+
+    /** The bound in bytes now (half the configured one while short of memory). */
+    public long maxBytes() {
+        return store.policy().eviction().map(e -> e.getMaximum()).orElse(maxBytes);
     }
 
     /** Bytes held now, as the weigher counts them. */

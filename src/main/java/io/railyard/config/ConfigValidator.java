@@ -70,6 +70,12 @@ public final class ConfigValidator {
             errors.add("railyard.health.circuit-breaker.delay: must not be negative (was " + breaker.delay() + ")");
         }
         CacheSizing.problem(config.cache().maxBytes(), maxHeap).ifPresent(errors::add);
+        RailyardConfig.OverloadConfig overload = config.overload();
+        if (!(overload.lowWater() > 0 && overload.lowWater() < overload.highWater() && overload.highWater() <= 1)) {
+            errors.add("railyard.overload: low-water and high-water must satisfy 0 < low-water < high-water <= 1 (were "
+                    + overload.lowWater() + " and " + overload.highWater() + ")");
+        }
+        positive(errors, "railyard.overload.recheck-interval", overload.recheckInterval().toMillis());
         config.trustedProxies().ifPresent(list -> {
             for (String entry : list) {
                 if (!ClientAddress.isValidRange(entry)) {

@@ -32,6 +32,9 @@ public interface RailyardConfig {
     /** The response cache. */
     CacheConfig cache();
 
+    /** The heap overload guard. */
+    OverloadConfig overload();
+
     /**
      * Addresses (exact IPs or CIDR ranges) of proxies in front of Railyard whose {@code X-Forwarded-For} is believed;
      * the client is the rightmost address that is not one of them. Empty: the header is ignored.
@@ -324,6 +327,24 @@ public interface RailyardConfig {
 
         /** Optional time after which a stored answer is dropped even though it cannot change. */
         Optional<Duration> expireAfterWrite();
+    }
+
+    interface OverloadConfig {
+        /** Whether new requests are shed while the heap is nearly full after a collection (see docs/memory.md). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Share of the maximum heap in use after a collection above which the gateway sheds new requests. */
+        @WithDefault("0.90")
+        double highWater();
+
+        /** Share of the maximum heap below which, after a collection, shedding stops. */
+        @WithDefault("0.75")
+        double lowWater();
+
+        /** While shedding, how often a collection is asked for to see whether memory came back. */
+        @WithDefault("2s")
+        Duration recheckInterval();
     }
 
     interface DevnetConfig {

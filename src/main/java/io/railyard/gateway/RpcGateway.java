@@ -10,6 +10,7 @@ import io.railyard.evm.MethodCatalog;
 import io.railyard.evm.MethodSpec;
 import io.railyard.jsonrpc.RpcCodec;
 import io.railyard.jsonrpc.RpcErrorCode;
+import io.railyard.memory.HeapGuard;
 import io.railyard.metrics.Meters;
 import io.railyard.ratelimit.ApiKey;
 import io.railyard.ratelimit.ClientIdentity;
@@ -56,6 +57,9 @@ public class RpcGateway {
     @Inject
     Clock clock;
 
+    @Inject
+    HeapGuard heap;
+
     private RpcCodec codec;
     private Pipeline pipeline;
     private Forwarder forwarder;
@@ -74,6 +78,8 @@ public class RpcGateway {
             cache = new ResponseCache(CacheSizing.maxBytes(config.cache().maxBytes(), Runtime.getRuntime().maxMemory()), config.cache().expireAfterWrite(), Ticker.systemTicker());
             stages.add(new CacheInterceptor(cache, stats));
             meters.cacheGauges(cache::bytes, cache::evictions);
+            ResponseCache held = cache;
+            heap.onChange(held::shortOfMemory);
         }
         // After the cache: a pinned latest read is keyed by its tag, so it is never taken for an immutable answer.
         stages.add(new HeadGuard());

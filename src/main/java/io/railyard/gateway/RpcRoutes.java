@@ -3,6 +3,7 @@ package io.railyard.gateway;
 import io.railyard.config.RailyardConfig;
 import io.railyard.jsonrpc.RpcAnswer;
 import io.railyard.jsonrpc.RpcErrorCode;
+import io.railyard.memory.HeapGuard;
 import io.railyard.ratelimit.ClientAddress;
 import io.railyard.upstream.CallScope;
 import io.railyard.upstream.UpstreamPool;
@@ -48,6 +49,9 @@ public class RpcRoutes {
     @Inject
     Vertx vertx;
 
+    @Inject
+    HeapGuard heap;
+
     private static final Logger ACCESS = Logger.getLogger("railyard.access");
     private static final Logger LOG = Logger.getLogger(RpcRoutes.class);
 
@@ -84,6 +88,19 @@ public class RpcRoutes {
         if (draining()) {
             ctx.response().putHeader(HttpHeaders.CONNECTION, "close").putHeader("Retry-After", "1");
             refuse(ctx, access, id, RpcErrorCode.RESOURCE_UNAVAILABLE, "Gateway shutting down; retry on another replica");
+            return;
+        }
+        if (heap.isOverloaded()) {
+            String name = ctx.pathParam("network");
+            UpstreamPool shedFrom = name == null ? pools.defaultPool() : pools.pool(name);
+            if (shedFrom != null) {
+                heap.shed(shedFrom.network());
+            }
+            // The body is not read (that would spend the memory this is saving), so the connection cannot carry
+            // another request, and the answer's id is null.
+            ctx.response().putHeader("Retry-After", "1").putHeader(HttpHeaders.CONNECTION, "close");
+            refuse(ctx, access, id, RpcErrorCode.OVERLOADED, "Gateway overloaded: its heap is nearly full"
+                    + " (railyard.overload.high-water); retry shortly");
             return;
         }
         if (inFlight.incrementAndGet() > maxInFlight) {

@@ -67,6 +67,11 @@ public class Meters {
     /** {@code railyard_cors_refused_total{network}}: browser preflights and requests from an origin that is not allowed. */
     public static final String CORS_REFUSED = "railyard.cors.refused";
 
+    /** {@code railyard_overloaded}: 1 while the heap guard sheds new requests. */
+    public static final String OVERLOADED = "railyard.overloaded";
+    /** {@code railyard_overload_shed_total{network}}: requests refused because the heap was nearly full. */
+    public static final String OVERLOAD_SHED = "railyard.overload.shed";
+
     /** Every name above as Prometheus shows it, for documentation and for checking dashboards against. */
     public static final List<String> PROMETHEUS_NAMES = List.of(
             "railyard_requests_total", "railyard_request_duration_seconds", "railyard_upstream_requests_total",
@@ -75,7 +80,8 @@ public class Meters {
             "railyard_failovers_total", "railyard_cache_requests_total", "railyard_cache_bytes",
             "railyard_cache_evictions_total", "railyard_network_finalized_block",
             "railyard_network_panic", "railyard_network_head_block", "railyard_rate_limited_total",
-            "railyard_rate_limit_backend_up", "railyard_cors_refused_total");
+            "railyard_rate_limit_backend_up", "railyard_cors_refused_total", "railyard_overloaded",
+            "railyard_overload_shed_total");
 
     /** Buckets from 100 µs to 10 s: loopback cache hits and slow archive calls both resolve. */
     private static final Duration[] BUCKETS = {
@@ -218,6 +224,14 @@ public class Meters {
         keep(FunctionCounter.builder(CACHE_EVICTIONS, evictions, s -> s.get().doubleValue()).register(registry));
     }
 
+    public <T> void overloadGauge(T state, ToDoubleFunction<T> overloaded) {
+        keep(Gauge.builder(OVERLOADED, state, overloaded).strongReference(true).register(registry));
+    }
+
+    public void overloadShed(String network) {
+        counter(OVERLOAD_SHED, "network", network).increment();
+    }
+
     /** Pre-registers an upstream's ejection counters at zero, one per reason of the closed set given. */
     public void declareUpstream(String network, String upstream, List<String> ejectionReasons) {
         for (String reason : ejectionReasons) {
@@ -234,6 +248,7 @@ public class Meters {
         counter(CACHE_REQUESTS, "network", network, "result", "hit");
         counter(CACHE_REQUESTS, "network", network, "result", "miss");
         counter(CORS_REFUSED, "network", network);
+        counter(OVERLOAD_SHED, "network", network);
     }
 
     private Counter counter(String name, String... tags) {

@@ -118,4 +118,13 @@ class ConfigValidatorTest {
         assertEquals(List.of("railyard.cache.max-bytes: must be greater than zero (was 0)"),
                 ConfigValidator.validate(config(p), false, 256 * MIB));
     }
+
+    @Test
+    void overloadMarksOutOfOrderAreOneLine() {
+        Map<String, String> p = valid();
+        p.put("railyard.overload.low-water", "0.95");
+        p.put("railyard.overload.high-water", "0.9");
+        assertEquals(List.of("railyard.overload: low-water and high-water must satisfy 0 < low-water < high-water <= 1"
+                + " (were 0.95 and 0.9)"), ConfigValidator.validate(config(p), false));
+    }
 }
