@@ -52,6 +52,7 @@ public final class ConfigValidator {
         positive(errors, "railyard.forward.max-attempts", forward.maxAttempts());
         positive(errors, "railyard.forward.connections-per-upstream", forward.connectionsPerUpstream());
         positive(errors, "railyard.forward.max-response-bytes", forward.maxResponseBytes());
+        forward.maxAnswerBytesInFlight().ifPresent(b -> positive(errors, "railyard.forward.max-answer-bytes-in-flight", b));
         positive(errors, "railyard.forward.request-timeout", forward.requestTimeout().toMillis());
         positive(errors, "railyard.forward.try-timeout", forward.tryTimeout().toMillis());
         RailyardConfig.HealthConfig health = config.health();

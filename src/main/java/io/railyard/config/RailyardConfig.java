@@ -277,6 +277,12 @@ public interface RailyardConfig {
         /** Largest upstream response accepted, in bytes; a larger one counts as a failed call. */
         @WithDefault("67108864")
         int maxResponseBytes();
+
+        /**
+         * Upstream answer bytes being received at once, all requests together. Unset: a quarter of the maximum heap.
+         * A call whose answer would go past it is not read: the client gets 503, {@code -32002}, at once.
+         */
+        OptionalLong maxAnswerBytesInFlight();
     }
 
     interface HealthConfig {

@@ -158,6 +158,12 @@ final class Forwarder implements RpcInterceptor {
             result.complete(RpcAnswer.error(RpcErrorCode.RESOURCE_UNAVAILABLE, Unavailable.CANCELLED.message(null), call.requestId()));
             return;
         }
+        if (failure.kind() == UpstreamFailure.Kind.ANSWER_BUDGET) {
+            // Not the node's fault, and another node's answer would not fit either.
+            result.complete(RpcAnswer.error(RpcErrorCode.OVERLOADED, "Gateway overloaded: upstream answers being received"
+                    + " fill railyard.forward.max-answer-bytes-in-flight; retry shortly", call.requestId()));
+            return;
+        }
         boolean mayResend = !spec.has(Trait.NOT_RETRYABLE) || !failure.maybeDelivered();
         if (canRetry && mayResend) {
             stats.failover(call.network());

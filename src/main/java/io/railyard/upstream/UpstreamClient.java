@@ -47,7 +47,12 @@ public final class UpstreamClient {
     private final Map<Upstream, RequestOptions> targets = new ConcurrentHashMap<>();
     private final Vertx vertx;
 
-    public UpstreamClient(Vertx vertx, int connectionsPerUpstream, int maxResponseBytes, RpcCodec codec) {
+    /** Answer bytes being received now, all calls together, and the most allowed. */
+    private final AtomicLong answerBytes = new AtomicLong();
+    private final long maxAnswerBytesInFlight;
+
+    public UpstreamClient(Vertx vertx, int connectionsPerUpstream, int maxResponseBytes, long maxAnswerBytesInFlight, RpcCodec codec) {
+        this.maxAnswerBytesInFlight = maxAnswerBytesInFlight;
         this.vertx = vertx;
         this.codec = codec;
         this.maxResponseBytes = maxResponseBytes;
@@ -223,13 +228,27 @@ public final class UpstreamClient {
             request.reset();
             return;
         }
-        Buffer received = Buffer.buffer(length != null ? (int) Math.min(parseLength(length), maxResponseBytes) : 1024);
+        long declared = length == null ? -1 : parseLength(length);
+        long[] held = {0};
+        // Given back once the call is settled, whichever way: the bytes are then the answer's, or garbage.
+        promise.future().onComplete(done -> answerBytes.addAndGet(-held[0]));
+        if (declared > 0 && !reserve(held, declared, upstream, request, promise)) {
+            return;
+        }
+        Buffer received = Buffer.buffer(declared > 0 ? (int) Math.min(declared, maxResponseBytes) : 1024);
         response.handler(chunk -> {
+            if (promise.future().isComplete()) {
+                return;
+            }
             if (received.length() + chunk.length() > maxResponseBytes) {
                 if (promise.tryFail(new UpstreamFailure(UpstreamFailure.Kind.BAD_REPLY, upstream,
                         "response over the limit of " + maxResponseBytes + " bytes"))) {
                     request.reset();
                 }
+                return;
+            }
+            long unreserved = received.length() + chunk.length() - held[0];
+            if (unreserved > 0 && !reserve(held, unreserved, upstream, request, promise)) {
                 return;
             }
             received.appendBuffer(chunk);
@@ -242,6 +261,28 @@ public final class UpstreamClient {
                 promise.tryFail(new UpstreamFailure(UpstreamFailure.Kind.BAD_REPLY, upstream, "HTTP " + status));
             }
         });
+    }
+
+    /**
+     * Takes {@code bytes} more of the answer budget for this call, or fails the call (and resets its request) when
+     * that would go past {@code max-answer-bytes-in-flight}.
+     */
+    private boolean reserve(long[] held, long bytes, Upstream upstream, HttpClientRequest request, Promise<byte[]> promise) {
+        if (answerBytes.addAndGet(bytes) > maxAnswerBytesInFlight) {
+            answerBytes.addAndGet(-bytes);
+            if (promise.tryFail(new UpstreamFailure(UpstreamFailure.Kind.ANSWER_BUDGET, upstream, "answer bytes in flight"
+                    + " would pass railyard.forward.max-answer-bytes-in-flight (" + maxAnswerBytesInFlight + ")"))) {
+                request.reset();
+            }
+            return false;
+        }
+        held[0] += bytes;
+        return true;
+    }
+
+    /** Upstream answer bytes being received now, all calls together. */
+    public long answerBytesInFlight() {
+        return answerBytes.get();
     }
 
     private static long parseLength(String value) {

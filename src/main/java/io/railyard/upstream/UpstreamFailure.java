@@ -22,6 +22,8 @@ public final class UpstreamFailure extends RuntimeException {
         CANCELLED(false, "cancelled"),
         /** The upstream's circuit breaker is open: the call was not made. */
         BREAKER_OPEN(false, "circuit open"),
+        /** The gateway holds as many answer bytes as railyard.forward.max-answer-bytes-in-flight allows. */
+        ANSWER_BUDGET(false, "answer budget full"),
         /** The upstream refused a whole JSON-RPC batch (no batch support): its entries are sent one by one. */
         BATCH_REJECTED(false, "batch refused");
 

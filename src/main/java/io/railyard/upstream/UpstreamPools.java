@@ -62,7 +62,8 @@ public class UpstreamPools {
             throw new InvalidConfiguration(errors);
         }
         RailyardConfig.ForwardConfig forward = config.forward();
-        client = new UpstreamClient(vertx, forward.connectionsPerUpstream(), forward.maxResponseBytes(), new RpcCodec(RpcCodec.Limits.DEFAULT));
+        client = new UpstreamClient(vertx, forward.connectionsPerUpstream(), forward.maxResponseBytes(),
+                forward.maxAnswerBytesInFlight().orElse(Runtime.getRuntime().maxMemory() / 4), new RpcCodec(RpcCodec.Limits.DEFAULT));
         config.networks().forEach((name, network) -> {
             List<UpstreamSpec> specs = new ArrayList<>();
             network.upstreams().forEach((uname, u) -> specs.add(new UpstreamSpec(uname, URI.create(u.url().trim()), u.weight(), u.headers())));

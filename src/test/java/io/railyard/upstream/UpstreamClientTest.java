@@ -100,7 +100,7 @@ class UpstreamClientTest {
 
     @Test
     void eachEventLoopCallsOverConnectionsOfItsOwn() throws Exception {
-        UpstreamClient client = new UpstreamClient(vertx, 8, 1 << 20, new RpcCodec(RpcCodec.Limits.DEFAULT));
+        UpstreamClient client = new UpstreamClient(vertx, 8, 1 << 20, Long.MAX_VALUE, new RpcCodec(RpcCodec.Limits.DEFAULT));
         Upstream upstream = upstream();
         List<Context> loops = twoEventLoops();
         for (Context loop : loops) {
@@ -118,7 +118,7 @@ class UpstreamClientTest {
 
     @Test
     void allEventLoopsTogetherKeepToConnectionsPerUpstream() throws Exception {
-        UpstreamClient client = new UpstreamClient(vertx, 4, 1 << 20, new RpcCodec(RpcCodec.Limits.DEFAULT));
+        UpstreamClient client = new UpstreamClient(vertx, 4, 1 << 20, Long.MAX_VALUE, new RpcCodec(RpcCodec.Limits.DEFAULT));
         Upstream upstream = upstream();
         answerDelayMs = 100;
         List<Future<RpcAnswer>> calls = new ArrayList<>();
