@@ -1,12 +1,15 @@
 package io.railyard.memory;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
+import com.sun.management.HotSpotDiagnosticMXBean;
 import io.quarkus.runtime.StartupEvent;
 import io.railyard.config.RailyardConfig;
 import io.railyard.metrics.Meters;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
@@ -43,6 +46,11 @@ public class HeapGuard {
     @Inject
     Meters meters;
 
+    @Inject
+    Vertx vertx;
+
+    private volatile boolean ranOutOfMemory;
+
     private volatile boolean overloaded;
     private volatile double occupancy;
     private final List<Consumer<Boolean>> listeners = new CopyOnWriteArrayList<>();
@@ -51,6 +59,7 @@ public class HeapGuard {
 
     void start(@Observes StartupEvent event) {
         meters.overloadGauge(this, g -> g.overloaded ? 1 : 0);
+        watchForOutOfMemory();
         if (!config.overload().enabled()) {
             return;
         }
@@ -91,6 +100,47 @@ public class HeapGuard {
         if (recheck != null) {
             recheck.shutdownNow();
         }
+    }
+
+    /**
+     * An OutOfMemoryError must not be survived silently: a process that threw one may have lost any handler, timer
+     * or connection mid-way and stay live while serving nothing. The image and chart exit on it
+     * ({@code -XX:+ExitOnOutOfMemoryError}); without that flag, liveness goes DOWN instead, so the orchestrator
+     * restarts the process, and startup says the flag is missing.
+     */
+    private void watchForOutOfMemory() {
+        Handler<Throwable> vertxHandler = vertx.exceptionHandler();
+        vertx.exceptionHandler(t -> {
+            noticeOutOfMemory(t);
+            if (vertxHandler != null) {
+                vertxHandler.handle(t);
+            }
+        });
+        Thread.UncaughtExceptionHandler threadHandler = Thread.getDefaultUncaughtExceptionHandler();
+        detach.add(() -> Thread.setDefaultUncaughtExceptionHandler(threadHandler));
+        Thread.setDefaultUncaughtExceptionHandler((thread, t) -> {
+            noticeOutOfMemory(t);
+            if (threadHandler != null) {
+                threadHandler.uncaughtException(thread, t);
+            }
+        });
+        HotSpotDiagnosticMXBean hotspot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+        if (hotspot != null && !"true".equals(hotspot.getVMOption("ExitOnOutOfMemoryError").getValue())) {
+            LOG.warn("the JVM runs without -XX:+ExitOnOutOfMemoryError: after an OutOfMemoryError liveness goes DOWN"
+                    + " rather than the process exiting (the image and the chart set the flag; pass it when running the jar)");
+        }
+    }
+
+    private void noticeOutOfMemory(Throwable t) {
+        if (t instanceof OutOfMemoryError && !ranOutOfMemory) {
+            ranOutOfMemory = true;
+            LOG.error("OutOfMemoryError: this process can no longer be trusted to serve; liveness is DOWN", t);
+        }
+    }
+
+    /** Whether an OutOfMemoryError reached a handler of this process; it is then no longer live. */
+    public boolean ranOutOfMemory() {
+        return ranOutOfMemory;
     }
 
     /** Whether new requests are shed now. */
