@@ -19,10 +19,11 @@ final class MethodPolicy implements RpcInterceptor {
 
     @Override
     public Future<RpcAnswer> intercept(RpcCall call, Next next) {
-        String method = call.method();
-        if (policy.refuses(call.network(), call.client(), method)) {
-            return Future.succeededFuture(RpcAnswer.error(RpcErrorCode.METHOD_DENIED,
-                    "the method " + method + " does not exist/is not available", call.requestId()));
+        // Said apart from a node's "does not exist": a wallet told the gateway refused eth_sendTransaction knows
+        // to sign locally, and an operator knows which key to change.
+        String refusal = policy.refusal(call.network(), call.client(), call.method());
+        if (refusal != null) {
+            return Future.succeededFuture(RpcAnswer.error(RpcErrorCode.METHOD_DENIED, refusal, call.requestId()));
         }
         return next.proceed(call);
     }

@@ -174,6 +174,18 @@ public class RpcGateway {
                 "Retry-After", Long.toString(decision.retryAfterSeconds()),
                 "RateLimit-Policy", "\"" + policyName + "\";q=" + (long) limit.burst() + ";w=" + limit.windowSeconds(),
                 "RateLimit", "\"" + policyName + "\";r=0;t=" + decision.retryAfterSeconds());
+        return toEveryRequest(decoded, error, code, headers);
+    }
+
+    /**
+     * One of the gateway's own errors about the whole body (an unknown network, say), answered to each request in
+     * it with that request's id: one error for a single request, one per entry (notifications left out) for a batch.
+     */
+    public GatewayReply refuseEvery(byte[] body, RpcErrorCode code, String message, RequestId requestId) {
+        return toEveryRequest(codec.decode(body), RpcAnswer.error(code, message, requestId), code, Map.of());
+    }
+
+    private static GatewayReply toEveryRequest(RpcBody decoded, RpcAnswer error, RpcErrorCode code, Map<String, String> headers) {
         if (!(decoded instanceof RpcBody.Batch batch)) {
             return GatewayReply.of(error, decoded instanceof RpcBody.Single single ? single.item().replyId() : RpcAnswer.NULL, headers);
         }

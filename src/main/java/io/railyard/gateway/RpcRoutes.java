@@ -247,7 +247,11 @@ public class RpcRoutes {
             String message = network == null
                     ? "no default network: set railyard.default-network or POST to /<network> (" + String.join(", ", pools.all().keySet()) + ")"
                     : "unknown network '" + network + "' (configured: " + String.join(", ", pools.all().keySet()) + ")";
-            refuse(ctx, access, id, RpcErrorCode.UNKNOWN_NETWORK, message);
+            if (access != null) {
+                ACCESS.info(access.line(RpcErrorCode.UNKNOWN_NETWORK.httpStatus(), accessLogJson));
+            }
+            // The body is read by now, so the answer can carry the request's id, as any other error does.
+            write(ctx.response(), gateway.refuseEvery(body, RpcErrorCode.UNKNOWN_NETWORK, message, id));
             return;
         }
         // The socket's own peer: the trusted-proxy rule is about who connected, whatever headers say.
@@ -269,20 +273,23 @@ public class RpcRoutes {
                 return;
             }
             if (done.succeeded()) {
-                GatewayReply reply = done.result();
-                reply.headers().forEach(response::putHeader);
-                if (reply.answer() != null) {
-                    reply(response, reply.status(), reply.answer(), reply.answerId());
-                } else if (reply.body() == null) {
-                    response.setStatusCode(reply.status()).end();
-                } else {
-                    reply(response, reply.status(), reply.body());
-                }
+                write(response, done.result());
             } else {
                 LOG.errorf(done.cause(), "request %s failed", id);
                 refuse(response, RpcErrorCode.INTERNAL_ERROR, "internal error", id);
             }
         });
+    }
+
+    private static void write(HttpServerResponse response, GatewayReply reply) {
+        reply.headers().forEach(response::putHeader);
+        if (reply.answer() != null) {
+            reply(response, reply.status(), reply.answer(), reply.answerId());
+        } else if (reply.body() == null) {
+            response.setStatusCode(reply.status()).end();
+        } else {
+            reply(response, reply.status(), reply.body());
+        }
     }
 
     /** One of the gateway's own errors before the gateway had the request, written to the access log too. */

@@ -87,7 +87,24 @@ public class ClientPolicy {
 
     /** Whether the network or the client's key refuses the method. */
     public boolean refuses(String network, ClientIdentity client, String method) {
-        return networkRules.getOrDefault(network, defaultRules).refuses(method) || (client.key() != null && client.key().rules().refuses(method));
+        return refusal(network, client, method) != null;
+    }
+
+    /**
+     * Why the method is refused, in words a client can act on (which keys change it), or null when it is not.
+     * The network's rules come first: a key cannot allow what its network refuses.
+     */
+    public String refusal(String network, ClientIdentity client, String method) {
+        if (networkRules.getOrDefault(network, defaultRules).refuses(method)) {
+            return "the method " + method + " is refused by this gateway's policy for network " + network
+                    + " (railyard.networks." + network + ".deny-methods / allow-methods; node administration, debug"
+                    + " and node-held keys are refused by default), not by a node";
+        }
+        if (client.key() != null && client.key().rules().refuses(method)) {
+            return "the method " + method + " is refused by this gateway's policy for API key '" + client.key().name()
+                    + "' (railyard.api-keys." + client.key().name() + ".deny-methods / allow-methods), not by a node";
+        }
+        return null;
     }
 
     public int cost(String method) {

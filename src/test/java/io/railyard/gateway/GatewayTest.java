@@ -123,6 +123,13 @@ class GatewayTest {
         JsonObject error = new JsonObject(r.asString()).getJsonObject("error");
         assertEquals(-32600, error.getInteger("code"));
         assertTrue(error.getString("message").contains("nosuchnet"));
+        assertEquals(1, new JsonObject(r.asString()).getInteger("id"), "the request's id comes back (issue 16, finding 9)");
+        Response batch = post("/nosuchnet", "[" + call(5, "eth_chainId", "[]") + "," + call(6, "eth_blockNumber", "[]") + "]");
+        assertEquals(404, batch.statusCode());
+        JsonArray answers = new JsonArray(batch.asString());
+        assertEquals(5, answers.getJsonObject(0).getInteger("id"));
+        assertEquals(6, answers.getJsonObject(1).getInteger("id"));
+        assertEquals(-32600, answers.getJsonObject(1).getJsonObject("error").getInteger("code"));
     }
 
     @Test

@@ -59,6 +59,10 @@ class AccessControlTest {
         return given().contentType("application/json").header("X-Forwarded-For", "198.51.100." + (nextClient++));
     }
 
+    private static String message(Response r) {
+        return new JsonObject(r.asString()).getJsonObject("error").getString("message");
+    }
+
     private static int code(Response r) {
         return new JsonObject(r.asString()).getJsonObject("error").getInteger("code");
     }
@@ -94,12 +98,16 @@ class AccessControlTest {
         Response denied = fromNewClient().header("X-Api-Key", "secret-c")
                 .body("{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"eth_getLogs\",\"params\":[{}]}").post("/testnet");
         assertEquals(-32601, code(denied));
+        assertTrue(message(denied).startsWith("the method eth_getLogs is refused by this gateway's policy for API key 'dapp-c'"
+                + " (railyard.api-keys.dapp-c.deny-methods / allow-methods), not by a node"), message(denied));
         Response allowed = fromNewClient().header("X-Api-Key", "secret-b")
                 .body("{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"eth_getBalance\",\"params\":[\"0x01\",\"latest\"]}").post("/testnet");
         assertEquals("0x5", new JsonObject(allowed.asString()).getString("result"));
         Response admin = fromNewClient().header("X-Api-Key", "secret-c")
                 .body("{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"admin_nodeInfo\",\"params\":[]}").post("/testnet");
         assertEquals(-32601, code(admin), "the network's deny list applies to keys too");
+        assertTrue(message(admin).startsWith("the method admin_nodeInfo is refused by this gateway's policy for network"
+                + " testnet (railyard.networks.testnet.deny-methods / allow-methods;"), message(admin));
         assertEquals(0, fakes.calls("eth_getLogs"));
         assertEquals(0, fakes.calls("admin_nodeInfo"));
         assertEquals(1, fakes.calls("eth_getBalance"));

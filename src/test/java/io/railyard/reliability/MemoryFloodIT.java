@@ -144,6 +144,14 @@ class MemoryFloodIT {
         // client's keys stay cached through the flood, so its reads almost never reach the node.
         assertTrue(hotMisses <= steadyReads.get() / 20, hotMisses + " of " + steadyReads.get()
                 + " steady reads reached the node during the flood");
+        // And after it: the whole working set is still there.
+        int beforeAfter = hotUpstreamCalls.get();
+        for (int k = 0; k < HOT_KEYS; k++) {
+            assertEquals(null, hotRead(rpc, k));
+        }
+        int missesAfter = hotUpstreamCalls.get() - beforeAfter;
+        System.out.printf("[memory-flood] after the flood: %d of the steady client's %d keys reached the node%n", missesAfter, HOT_KEYS);
+        assertTrue(missesAfter <= HOT_KEYS / 10, missesAfter + " of " + HOT_KEYS + " hot keys were pushed out by the flood");
     }
 
     /**
