@@ -63,6 +63,8 @@ public class HealthChecker {
         boolean everAdmitted;
         /** The kind of unfitness last logged, so a never-admitted upstream is reported once per kind. */
         String loggedUnfit;
+        /** Whether a never-admitted upstream's failed probes were logged (once). */
+        boolean loggedNeverReached;
         /** Whether the upstream was healthy after the last verdict: if not now, something else ejected it. */
         boolean healthyAfterLastVerdict;
         ProbeResult last;
@@ -181,6 +183,11 @@ public class HealthChecker {
             if (u.isHealthy() && policy.ejectsAfter(c.failures)) {
                 eject(u, "probe_failures", c.failures + " consecutive failed probes, last: " + r.failure());
             } else if (!u.isHealthy() && !c.everAdmitted) {
+                if (!c.loggedNeverReached) {
+                    // Otherwise an upstream down from the start shows only as 503s to clients.
+                    LOG.warnf("%s not admitted: probe failed: %s", u, r.failure());
+                    c.loggedNeverReached = true;
+                }
                 u.markEjected("probe failed: " + r.failure(), clock.millis());
             }
             return;
