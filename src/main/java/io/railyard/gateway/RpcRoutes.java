@@ -272,6 +272,11 @@ public class RpcRoutes {
             if (response.closed() || response.ended()) {
                 return;
             }
+            if (shutdownStarted != 0) {
+                // From SIGTERM on, clients are told to open their next connection elsewhere (another replica),
+                // so that none is still reusing this one when the listener closes.
+                response.putHeader(HttpHeaders.CONNECTION, "close");
+            }
             if (done.succeeded()) {
                 write(response, done.result());
             } else {

@@ -106,6 +106,8 @@ class GracefulShutdownIT {
             HttpResponse<String> r = calls.get(i).get(20, TimeUnit.SECONDS);
             assertEquals(200, r.statusCode(), "call " + i + ": " + r.body());
             assertEquals("{\"jsonrpc\":\"2.0\",\"id\":" + i + ",\"result\":\"0x" + Integer.toHexString(1000 + i) + "\"}", r.body());
+            // Answered after SIGTERM: the client is told not to reuse the connection (issue 16, finding 8).
+            assertEquals("close", r.headers().firstValue("connection").orElse(null), "call " + i + " answered during the drain");
         }
         long drainedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sigterm);
 
