@@ -85,11 +85,6 @@ public class RpcRoutes {
         HttpServerRequest request = ctx.request();
         RequestId id = RequestId.next();
         AccessRecord access = accessLog ? new AccessRecord(id) : null;
-        if (draining()) {
-            ctx.response().putHeader(HttpHeaders.CONNECTION, "close").putHeader("Retry-After", "1");
-            refuse(ctx, access, id, RpcErrorCode.RESOURCE_UNAVAILABLE, "Gateway shutting down; retry on another replica");
-            return;
-        }
         if (heap.isOverloaded()) {
             String name = ctx.pathParam("network");
             UpstreamPool shedFrom = name == null ? pools.defaultPool() : pools.pool(name);
@@ -241,6 +236,17 @@ public class RpcRoutes {
     }
 
     private void handle(RoutingContext ctx, byte[] body, AccessRecord access, RequestId id) {
+        if (draining()) {
+            // Refused once the body is read, so that the answer carries the request's id (a wallet matching answers
+            // by id, or retrying a transaction, can tell this one was not sent).
+            ctx.response().putHeader(HttpHeaders.CONNECTION, "close").putHeader("Retry-After", "1");
+            if (access != null) {
+                ACCESS.info(access.line(RpcErrorCode.RESOURCE_UNAVAILABLE.httpStatus(), accessLogJson));
+            }
+            write(ctx.response(), gateway.refuseEvery(body, RpcErrorCode.RESOURCE_UNAVAILABLE,
+                    "Gateway shutting down; retry on another replica", id));
+            return;
+        }
         String network = ctx.pathParam("network");
         UpstreamPool pool = network == null ? pools.defaultPool() : pools.pool(network);
         if (pool == null) {

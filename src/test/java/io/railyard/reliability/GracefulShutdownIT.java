@@ -126,6 +126,10 @@ class GracefulShutdownIT {
         // the timeout to finish while new ones are refused"), so that nothing new is started that the drain may cut.
         assertTrue(duringDrain.equals("connection refused") || duringDrain.startsWith("HTTP 503"),
                 "a request arriving during the drain is refused, not taken on: " + duringDrain);
+        if (duringDrain.startsWith("HTTP 503")) {
+            // Issue 16, finding 8: the refusal names the request it refuses, so the client knows it was not sent.
+            assertTrue(duringDrain.contains("\"id\":99,"), "the refusal carries the request's id: " + duringDrain);
+        }
     }
 
     private static String ethCall(int i) {
