@@ -70,7 +70,8 @@ public final class ConfigValidator {
         if (breaker.delay().isNegative()) {
             errors.add("railyard.health.circuit-breaker.delay: must not be negative (was " + breaker.delay() + ")");
         }
-        CacheSizing.problem(config.cache().maxBytes(), maxHeap).ifPresent(errors::add);
+        config.cache().maxBytes().ifPresent(b -> positive(errors, "railyard.cache.max-bytes", b));
+        HeapShares.cacheBoundProblem(config.cache().maxBytes(), maxHeap).ifPresent(errors::add);
         RailyardConfig.OverloadConfig overload = config.overload();
         if (!(overload.lowWater() > 0 && overload.lowWater() < overload.highWater() && overload.highWater() <= 1)) {
             errors.add("railyard.overload: low-water and high-water must satisfy 0 < low-water < high-water <= 1 (were "

@@ -327,7 +327,7 @@ public interface RailyardConfig {
 
         /**
          * Upper bound of the cache in bytes, as the weigher counts them (answer, key and per-entry overhead). Unset: a
-         * quarter of the maximum heap; above half of it, startup refuses (see {@link CacheSizing}).
+         * quarter of the maximum heap; above half of it, startup refuses (see {@link HeapShares}).
          */
         OptionalLong maxBytes();
 

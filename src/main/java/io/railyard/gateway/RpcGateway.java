@@ -2,7 +2,7 @@ package io.railyard.gateway;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.railyard.cache.ResponseCache;
-import io.railyard.config.CacheSizing;
+import io.railyard.config.HeapShares;
 import io.railyard.config.RailyardConfig;
 import io.railyard.jsonrpc.RpcAnswer;
 import io.railyard.jsonrpc.RpcBody;
@@ -75,11 +75,11 @@ public class RpcGateway {
         List<RpcInterceptor> stages = new ArrayList<>();
         stages.add(new MethodPolicy(policy));
         if (config.cache().enabled()) {
-            cache = new ResponseCache(CacheSizing.maxBytes(config.cache().maxBytes(), Runtime.getRuntime().maxMemory()), config.cache().expireAfterWrite(), Ticker.systemTicker());
+            cache = new ResponseCache(HeapShares.orQuarterOfHeap(config.cache().maxBytes(), Runtime.getRuntime().maxMemory()),
+                    config.cache().expireAfterWrite(), Ticker.systemTicker());
             stages.add(new CacheInterceptor(cache, stats));
-            meters.cacheGauges(cache::bytes, cache::evictions);
-            ResponseCache held = cache;
-            heap.onChange(held::shortOfMemory);
+            meters.cacheGauges(cache, ResponseCache::bytes, ResponseCache::evictions);
+            heap.onChange(cache::shortOfMemory);
         }
         // After the cache: a pinned latest read is keyed by its tag, so it is never taken for an immutable answer.
         stages.add(new HeadGuard());

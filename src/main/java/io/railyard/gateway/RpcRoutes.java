@@ -86,8 +86,7 @@ public class RpcRoutes {
         RequestId id = RequestId.next();
         AccessRecord access = accessLog ? new AccessRecord(id) : null;
         if (heap.isOverloaded()) {
-            String name = ctx.pathParam("network");
-            UpstreamPool shedFrom = name == null ? pools.defaultPool() : pools.pool(name);
+            UpstreamPool shedFrom = poolOf(ctx);
             if (shedFrom != null) {
                 heap.shed(shedFrom.network());
             }
@@ -240,24 +239,16 @@ public class RpcRoutes {
             // Refused once the body is read, so that the answer carries the request's id (a wallet matching answers
             // by id, or retrying a transaction, can tell this one was not sent).
             ctx.response().putHeader(HttpHeaders.CONNECTION, "close").putHeader("Retry-After", "1");
-            if (access != null) {
-                ACCESS.info(access.line(RpcErrorCode.RESOURCE_UNAVAILABLE.httpStatus(), accessLogJson));
-            }
-            write(ctx.response(), gateway.refuseEvery(body, RpcErrorCode.RESOURCE_UNAVAILABLE,
-                    "Gateway shutting down; retry on another replica", id));
+            refuseEvery(ctx, access, id, body, RpcErrorCode.RESOURCE_UNAVAILABLE, "Gateway shutting down; retry on another replica");
             return;
         }
         String network = ctx.pathParam("network");
-        UpstreamPool pool = network == null ? pools.defaultPool() : pools.pool(network);
+        UpstreamPool pool = poolOf(ctx);
         if (pool == null) {
             String message = network == null
                     ? "no default network: set railyard.default-network or POST to /<network> (" + String.join(", ", pools.all().keySet()) + ")"
                     : "unknown network '" + network + "' (configured: " + String.join(", ", pools.all().keySet()) + ")";
-            if (access != null) {
-                ACCESS.info(access.line(RpcErrorCode.UNKNOWN_NETWORK.httpStatus(), accessLogJson));
-            }
-            // The body is read by now, so the answer can carry the request's id, as any other error does.
-            write(ctx.response(), gateway.refuseEvery(body, RpcErrorCode.UNKNOWN_NETWORK, message, id));
+            refuseEvery(ctx, access, id, body, RpcErrorCode.UNKNOWN_NETWORK, message);
             return;
         }
         // The socket's own peer: the trusted-proxy rule is about who connected, whatever headers say.
@@ -301,6 +292,23 @@ public class RpcRoutes {
         } else {
             reply(response, reply.status(), reply.body());
         }
+    }
+
+    /** The network a request's path names (the default one for {@code /}), or null when none is configured so. */
+    private UpstreamPool poolOf(RoutingContext ctx) {
+        String network = ctx.pathParam("network");
+        return network == null ? pools.defaultPool() : pools.pool(network);
+    }
+
+    /**
+     * One of the gateway's own errors once the body is read, so that it carries each request's id as any other
+     * answer does; written to the access log too.
+     */
+    private void refuseEvery(RoutingContext ctx, AccessRecord access, RequestId id, byte[] body, RpcErrorCode code, String message) {
+        if (access != null) {
+            ACCESS.info(access.line(code.httpStatus(), accessLogJson));
+        }
+        write(ctx.response(), gateway.refuseEvery(body, code, message, id));
     }
 
     /** One of the gateway's own errors before the gateway had the request, written to the access log too. */

@@ -111,7 +111,6 @@ public class Meters {
     /** network → method (or upstream) → its timer and outcome counters: two lookups, no key built per request. */
     private final Map<String, Map<String, Series>> requestSeries = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Series>> upstreamSeries = new ConcurrentHashMap<>();
-    private Supplier<Number> cacheEvictions;
     private final Map<String, Map<String, Counter>> cacheCounters = new ConcurrentHashMap<>();
 
     /** One timer and its counters by outcome. */
@@ -216,12 +215,13 @@ public class Meters {
         keep(Gauge.builder(NETWORK_PANIC, state, panic).tags("network", network).register(registry));
     }
 
-    public void cacheGauges(Supplier<Number> bytes, Supplier<Number> evictions) {
-        keep(Gauge.builder(CACHE_BYTES, bytes).register(registry));
-        // Held here: a FunctionCounter keeps its state object only weakly, and nothing else held this supplier, so
-        // after the first collection the counter read 0 however many answers had been evicted.
-        cacheEvictions = evictions;
-        keep(FunctionCounter.builder(CACHE_EVICTIONS, evictions, s -> s.get().doubleValue()).register(registry));
+    /**
+     * The cache's size and evictions, read from the cache itself: a FunctionCounter holds its state only weakly, and
+     * a supplier made for it (as before) was collected, after which the counter read 0 however many were evicted.
+     */
+    public <T> void cacheGauges(T cache, ToDoubleFunction<T> bytes, ToDoubleFunction<T> evictions) {
+        keep(Gauge.builder(CACHE_BYTES, cache, bytes).strongReference(true).register(registry));
+        keep(FunctionCounter.builder(CACHE_EVICTIONS, cache, evictions).register(registry));
     }
 
     public <T> void overloadGauge(T state, ToDoubleFunction<T> overloaded) {

@@ -181,7 +181,7 @@ public class HealthChecker {
             c.successes = 0;
             c.failures++;
             if (u.isHealthy() && policy.ejectsAfter(c.failures)) {
-                eject(u, "probe_failures", c.failures + " consecutive failed probes, last: " + r.failure());
+                eject(u, HealthPolicy.PROBE_FAILURES, c.failures + " consecutive failed probes, last: " + r.failure());
             } else if (!u.isHealthy() && !c.everAdmitted) {
                 if (!c.loggedNeverReached) {
                     // Otherwise an upstream down from the start shows only as 503s to clients.

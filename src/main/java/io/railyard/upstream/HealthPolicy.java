@@ -87,23 +87,30 @@ public final class HealthPolicy {
     public record Unfit(String tag, String detail) {
     }
 
+    /** Ejection tags ({@code railyard_upstream_ejections_total}'s {@code reason}). */
+    public static final String PROBE_FAILURES = "probe_failures";
+    public static final String WRONG_CHAIN = "wrong_chain";
+    public static final String SYNCING = "syncing";
+    public static final String LAG = "lag";
+    public static final String AHEAD = "ahead";
+    public static final String CIRCUIT_BREAKER = "circuit_breaker";
+
     /** Every tag an ejection is counted under: a closed set, so each series can be shown at 0 from the start. */
-    public static final List<String> EJECTION_REASONS =
-            List.of("probe_failures", "wrong_chain", "syncing", "lag", "ahead", "circuit_breaker");
+    public static final List<String> EJECTION_REASONS = List.of(PROBE_FAILURES, WRONG_CHAIN, SYNCING, LAG, AHEAD, CIRCUIT_BREAKER);
 
     /** Why a successful probe still makes the upstream unfit, or null when it is fit. */
     public Unfit unfit(ProbeResult probe, long expectedChainId, long bestHead) {
         if (probe.chainId() != expectedChainId) {
-            return new Unfit("wrong_chain", "wrong chain: eth_chainId " + probe.chainId() + ", expected " + expectedChainId);
+            return new Unfit(WRONG_CHAIN, "wrong chain: eth_chainId " + probe.chainId() + ", expected " + expectedChainId);
         }
         if (probe.syncing()) {
-            return new Unfit("syncing", "syncing");
+            return new Unfit(SYNCING, "syncing");
         }
         if (bestHead >= 0 && bestHead - probe.head() > maxLag) {
-            return new Unfit("lag", (bestHead - probe.head()) + " blocks behind best head " + bestHead + " (max-lag " + maxLag + ")");
+            return new Unfit(LAG, (bestHead - probe.head()) + " blocks behind best head " + bestHead + " (max-lag " + maxLag + ")");
         }
         if (bestHead >= 0 && probe.head() - bestHead > maxLag) {
-            return new Unfit("ahead", (probe.head() - bestHead) + " blocks ahead of the other upstreams' head " + bestHead
+            return new Unfit(AHEAD, (probe.head() - bestHead) + " blocks ahead of the other upstreams' head " + bestHead
                     + " (max-lag " + maxLag + ")");
         }
         return null;

@@ -3,6 +3,7 @@ package io.railyard.upstream;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.Startup;
 import io.railyard.config.ConfigValidator;
+import io.railyard.config.HeapShares;
 import io.railyard.config.RailyardConfig;
 import io.railyard.devnet.Devnet;
 import io.railyard.jsonrpc.RpcCodec;
@@ -63,7 +64,8 @@ public class UpstreamPools {
         }
         RailyardConfig.ForwardConfig forward = config.forward();
         client = new UpstreamClient(vertx, forward.connectionsPerUpstream(), forward.maxResponseBytes(),
-                forward.maxAnswerBytesInFlight().orElse(Runtime.getRuntime().maxMemory() / 4), new RpcCodec(RpcCodec.Limits.DEFAULT));
+                HeapShares.orQuarterOfHeap(forward.maxAnswerBytesInFlight(), Runtime.getRuntime().maxMemory()),
+                new RpcCodec(RpcCodec.Limits.DEFAULT));
         config.networks().forEach((name, network) -> {
             List<UpstreamSpec> specs = new ArrayList<>();
             network.upstreams().forEach((uname, u) -> specs.add(new UpstreamSpec(uname, URI.create(u.url().trim()), u.weight(), u.headers())));
@@ -112,7 +114,7 @@ public class UpstreamPools {
                     String last = u.stats().lastError();
                     String reason = "circuit breaker open: at least " + Math.round(cb.failureRatio() * 100) + "% of the last "
                             + cb.requestVolume() + " calls failed" + (last == null ? "" : ", last: " + last);
-                    listener.ejected(u, "circuit_breaker", reason);
+                    listener.ejected(u, HealthPolicy.CIRCUIT_BREAKER, reason);
                     u.markEjected(reason, clock.millis());
                 }
             }));

@@ -97,11 +97,11 @@ class ConfigValidatorTest {
 
     @Test
     void theCacheBoundIsAQuarterOfTheHeapUnlessConfigured() {
-        assertEquals(64 * MIB, CacheSizing.maxBytes(config(valid()).cache().maxBytes(), 256 * MIB));
-        assertEquals(144 * MIB, CacheSizing.maxBytes(config(valid()).cache().maxBytes(), 576 * MIB), "the chart's default heap");
+        assertEquals(64 * MIB, HeapShares.orQuarterOfHeap(config(valid()).cache().maxBytes(), 256 * MIB));
+        assertEquals(144 * MIB, HeapShares.orQuarterOfHeap(config(valid()).cache().maxBytes(), 576 * MIB), "the chart's default heap");
         Map<String, String> p = valid();
         p.put("railyard.cache.max-bytes", "100000000");
-        assertEquals(100_000_000L, CacheSizing.maxBytes(config(p).cache().maxBytes(), 256 * MIB));
+        assertEquals(100_000_000L, HeapShares.orQuarterOfHeap(config(p).cache().maxBytes(), 256 * MIB));
     }
 
     @Test
