@@ -7,10 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
- * Pins a read tagged {@code latest} (or {@code finalized}) to a block number, so that the answer is the one for the
+ * Pins a read tagged {@code latest} (or {@code safe}, {@code finalized}) to a block number, so that the answer is the one for the
  * block the gateway means by that tag rather than whichever block the answering node happens to be at. Only methods
  * whose answer is a function of their params and one block ({@link CacheRule#BY_BLOCK_PARAM}) are pinned: fee
- * estimates and simulations keep their own notion of "latest". {@code pending} and {@code safe} are never pinned.
+ * estimates and simulations keep their own notion of "latest". {@code pending} is never pinned.
  */
 public final class HeadPin {
 
@@ -18,10 +18,10 @@ public final class HeadPin {
     }
 
     /** Which block a request's tag stands for, if it is pinnable. */
-    public enum Target { LATEST, FINALIZED }
+    public enum Target { LATEST, SAFE, FINALIZED }
 
     /**
-     * The tag a pinnable request uses, if any: an explicit {@code "latest"}/{@code "finalized"} string, or an absent
+     * The tag a pinnable request uses, if any: an explicit {@code "latest"}/{@code "safe"}/{@code "finalized"} string, or an absent
      * trailing block parameter (which nodes read as {@code latest}).
      */
     public static Optional<Target> target(RpcRequest request) {
@@ -32,6 +32,9 @@ public final class HeadPin {
         Object value = Json.element(request.params(), spec.blockParam());
         if (value == Json.MISSING || "latest".equals(value)) {
             return Optional.of(Target.LATEST);
+        }
+        if ("safe".equals(value)) {
+            return Optional.of(Target.SAFE);
         }
         if ("finalized".equals(value)) {
             return Optional.of(Target.FINALIZED);

@@ -10,9 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
- * Keeps the head a network shows its clients from going backwards. Reads tagged {@code latest} (or
+ * Keeps the head a network shows its clients from going backwards. Reads tagged {@code latest} (or {@code safe},
  * {@code finalized}) are pinned to the block the network means by that tag ({@link UpstreamPool#servedHead()},
- * {@link UpstreamPool#servedFinalized()}), so they are routed only to nodes that have it and two consecutive reads
+ * {@link UpstreamPool#servedSafe()}, {@link UpstreamPool#servedFinalized()}), so they are routed only to nodes that have it and two consecutive reads
  * never come from blocks going backwards; an {@code eth_blockNumber} answer below the served head is answered with
  * the served head. Runs after the cache, which keys such reads by their tag and so never stores them.
  */
@@ -28,7 +28,11 @@ final class HeadGuard implements RpcInterceptor {
         if (target.isEmpty()) {
             return next.proceed(call);
         }
-        long block = target.get() == HeadPin.Target.LATEST ? pool.servedHead() : pool.servedFinalized();
+        long block = switch (target.get()) {
+            case LATEST -> pool.servedHead();
+            case SAFE -> pool.servedSafe();
+            case FINALIZED -> pool.servedFinalized();
+        };
         if (block < 0) {
             return next.proceed(call);
         }

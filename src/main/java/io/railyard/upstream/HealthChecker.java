@@ -24,11 +24,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
 
 /**
  * Probes every upstream each {@code railyard.health.interval} ({@code eth_chainId}, {@code eth_blockNumber},
- * {@code eth_getBlockByNumber("finalized")}, {@code eth_syncing}) and applies {@link HealthPolicy}: the network's
- * best head and finalized block, and each upstream's ejection or readmission, logged once per change.
+ * {@code eth_getBlockByNumber} of {@code "finalized"} and of {@code "safe"}, {@code eth_syncing}) and applies
+ * {@link HealthPolicy}: the network's best head, finalized and safe blocks, and each upstream's ejection or
+ * readmission, logged once per change.
  * All state here is touched only from the probing timer's event loop.
  */
 @ApplicationScoped
@@ -37,6 +39,7 @@ public class HealthChecker {
     private static final Logger LOG = Logger.getLogger(HealthChecker.class);
     private static final byte[] NO_PARAMS = "[]".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] FINALIZED = "[\"finalized\",false]".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SAFE = "[\"safe\",false]".getBytes(StandardCharsets.US_ASCII);
 
     @Inject
     UpstreamPools pools;
@@ -132,7 +135,8 @@ public class HealthChecker {
             pool.bestHead(best);
             panicRule(pool, usable);
             pool.raiseServedHead(best);
-            pool.finalized(networkFinalized(pool));
+            pool.finalized(lowestAmongHealthy(pool, Upstream::finalized));
+            pool.safe(lowestAmongHealthy(pool, Upstream::safe));
             return null;
         });
     }
@@ -201,6 +205,12 @@ public class HealthChecker {
         }
         // UNKNOWN (the finalized probe failed): keep the last known value; guessing from the head could call an
         // unfinalized block final while finality stalls.
+        if (r.safe() >= 0) {
+            u.safe(r.safe());
+        } else if (r.safe() == ProbeResult.UNSUPPORTED) {
+            // A node without the tag: its final block is the newest it can call safe.
+            u.safe(u.finalized());
+        }
         HealthPolicy.Unfit unfit = policy.unfit(r, pool.chainId(), best);
         if (unfit != null) {
             c.successes = 0;
@@ -234,16 +244,17 @@ public class HealthChecker {
         u.markEjected(reason, clock.millis());
     }
 
-    private static long networkFinalized(UpstreamPool pool) {
-        // The lowest finalized block among healthy upstreams: never call a block final that some node serving
-        // traffic does not. A healthy node whose finalized block is not known yet makes it unknown.
+    private static long lowestAmongHealthy(UpstreamPool pool, ToLongFunction<Upstream> block) {
+        // The lowest finalized (or safe) block among healthy upstreams: never call a block final that some node
+        // serving traffic does not. A healthy node whose block is not known yet makes it unknown.
         long min = Long.MAX_VALUE;
         for (Upstream u : pool.upstreams()) {
             if (u.isHealthy()) {
-                if (u.finalized() < 0) {
+                long number = block.applyAsLong(u);
+                if (number < 0) {
                     return -1;
                 }
-                min = Math.min(min, u.finalized());
+                min = Math.min(min, number);
             }
         }
         return min == Long.MAX_VALUE ? -1 : min;
@@ -256,8 +267,9 @@ public class HealthChecker {
         Future<RpcAnswer> chainId = client.call(u, "eth_chainId", NO_PARAMS, timeout, scope);
         Future<RpcAnswer> head = client.call(u, "eth_blockNumber", NO_PARAMS, timeout, scope);
         Future<RpcAnswer> finalized = client.call(u, "eth_getBlockByNumber", FINALIZED, timeout, scope);
+        Future<RpcAnswer> safe = client.call(u, "eth_getBlockByNumber", SAFE, timeout, scope);
         Future<RpcAnswer> syncing = client.call(u, "eth_syncing", NO_PARAMS, timeout, scope);
-        return Future.join(chainId, head, finalized, syncing).transform(done -> {
+        return Future.join(List.of(chainId, head, finalized, safe, syncing)).transform(done -> {
             try {
                 if (chainId.failed()) {
                     return Future.succeededFuture(ProbeResult.failed(chainId.cause().getMessage()));
@@ -267,17 +279,18 @@ public class HealthChecker {
                 }
                 long id = quantity(chainId.result(), "eth_chainId");
                 long number = quantity(head.result(), "eth_blockNumber");
-                long fin = finalizedNumber(finalized);
+                long fin = taggedBlockNumber(finalized);
+                long safeNumber = taggedBlockNumber(safe);
                 boolean isSyncing = syncing.succeeded() && !syncing.result().isError()
                         && !"false".equals(text(syncing.result().result()).trim());
-                return Future.succeededFuture(new ProbeResult(id, number, fin, isSyncing, null));
+                return Future.succeededFuture(new ProbeResult(id, number, fin, safeNumber, isSyncing, null));
             } catch (RuntimeException e) {
                 return Future.succeededFuture(ProbeResult.failed(e.getMessage()));
             }
         });
     }
 
-    private static long finalizedNumber(Future<RpcAnswer> answer) {
+    private static long taggedBlockNumber(Future<RpcAnswer> answer) {
         if (answer.failed()) {
             return ProbeResult.UNKNOWN;
         }

@@ -24,6 +24,7 @@ public final class Upstream {
     private final AtomicLong head = new AtomicLong(-1);
     private final AtomicLong headRaises = new AtomicLong();
     private volatile long finalized = -1;
+    private volatile long safe = -1;
     private volatile boolean healthy = true;
     private volatile String stateReason = "not probed yet";
     private volatile long stateSinceMillis = System.currentTimeMillis();
@@ -129,6 +130,15 @@ public final class Upstream {
 
     public void finalized(long finalized) {
         this.finalized = finalized;
+    }
+
+    /** Latest safe block the node reported (or its finalized block when it has no such tag), -1 while unknown. */
+    public long safe() {
+        return safe;
+    }
+
+    public void safe(long safe) {
+        this.safe = safe;
     }
 
     public boolean isHealthy() {

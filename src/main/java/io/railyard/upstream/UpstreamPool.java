@@ -27,6 +27,8 @@ public final class UpstreamPool {
     private final AtomicLong servedHead = new AtomicLong(-1);
     /** The highest finalized block this network has used; never goes down. */
     private final AtomicLong servedFinalized = new AtomicLong(-1);
+    /** The highest safe block this network has used; never goes down. */
+    private final AtomicLong servedSafe = new AtomicLong(-1);
     /** Upstreams serving under the panic rule while none is healthy; empty when not in panic. */
     private volatile List<Upstream> panic = List.of();
 
@@ -114,6 +116,20 @@ public final class UpstreamPool {
     /** The highest finalized block used so far, what {@code finalized} means for clients; -1 while unknown. */
     public long servedFinalized() {
         return servedFinalized.get();
+    }
+
+    /** Records the network's safe block (the lowest its healthy upstreams report); -1 while unknown. */
+    public void safe(long safe) {
+        raise(servedSafe, safe);
+    }
+
+    /**
+     * What {@code safe} means for clients: the highest safe block used so far, and never below the finalized block
+     * (a final block is safe). -1 while unknown.
+     */
+    public long servedSafe() {
+        long safe = servedSafe.get();
+        return safe < 0 ? -1 : Math.max(safe, servedFinalized.get());
     }
 
     /**

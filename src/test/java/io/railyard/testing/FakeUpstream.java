@@ -58,6 +58,8 @@ public final class FakeUpstream implements AutoCloseable {
     private volatile long chainId = 1;
     private volatile long head = 100;
     private volatile long finalized = 90;
+    /** The safe block the probe is told; -1: the finalized block. */
+    private volatile long safe = -1;
     private volatile boolean syncing;
     private volatile boolean rejectBatches;
 
@@ -111,6 +113,7 @@ public final class FakeUpstream implements AutoCloseable {
         this.chainId = chainId;
         this.head = head;
         this.finalized = finalized;
+        this.safe = -1;
         return this;
     }
 
@@ -125,6 +128,12 @@ public final class FakeUpstream implements AutoCloseable {
 
     public FakeUpstream finalized(long finalized) {
         this.finalized = finalized;
+        return this;
+    }
+
+    /** The block {@code eth_getBlockByNumber("safe")} names from now on (by default the finalized one). */
+    public FakeUpstream safe(long safe) {
+        this.safe = safe;
         return this;
     }
 
@@ -175,7 +184,7 @@ public final class FakeUpstream implements AutoCloseable {
 
     private static boolean isProbe(String method) {
         return method.equals("batch") || method.equals("eth_chainId") || method.equals("eth_blockNumber") || method.equals("eth_syncing")
-                || method.equals("probe:finalized");
+                || method.equals(FINALIZED_PROBE) || method.equals(SAFE_PROBE);
     }
 
     // ---------------------------------------------------------------- serving
@@ -235,16 +244,18 @@ public final class FakeUpstream implements AutoCloseable {
     private Reply replyFor(JsonObject call) {
         String method = call.getString("method");
         JsonArray params = call.getValue("params") instanceof JsonArray a ? a : new JsonArray();
-        boolean finalizedProbe = "eth_getBlockByNumber".equals(method) && params.size() > 0 && "finalized".equals(params.getValue(0));
-        calls.computeIfAbsent(finalizedProbe ? "probe:finalized" : method, k -> new AtomicInteger()).incrementAndGet();
+        Object tag = "eth_getBlockByNumber".equals(method) && params.size() > 0 ? params.getValue(0) : null;
+        String probeKey = "finalized".equals(tag) ? FINALIZED_PROBE : "safe".equals(tag) ? SAFE_PROBE : null;
+        calls.computeIfAbsent(probeKey != null ? probeKey : method, k -> new AtomicInteger()).incrementAndGet();
         Function<JsonObject, Reply> all = everything;
         if (all != null) {
             return all.apply(call);
         }
-        if (finalizedProbe) {
-            Function<JsonObject, Reply> probe = handlers.get("probe:finalized");
+        if (probeKey != null) {
+            Function<JsonObject, Reply> probe = handlers.get(probeKey);
+            long number = probeKey.equals(SAFE_PROBE) && safe >= 0 ? safe : finalized;
             return probe != null ? probe.apply(call)
-                    : new Result("{\"number\":" + quoted(finalized) + ",\"hash\":\"0x" + "ab".repeat(32) + "\"}");
+                    : new Result("{\"number\":" + quoted(number) + ",\"hash\":\"0x" + "ab".repeat(32) + "\"}");
         }
         Function<JsonObject, Reply> handler = handlers.get(method);
         if (handler != null) {
@@ -295,6 +306,9 @@ public final class FakeUpstream implements AutoCloseable {
 
     /** Handlers may name this pseudo-method to script the {@code eth_getBlockByNumber("finalized")} probe. */
     public static final String FINALIZED_PROBE = "probe:finalized";
+
+    /** Handlers may name this pseudo-method to script the {@code eth_getBlockByNumber("safe")} probe. */
+    public static final String SAFE_PROBE = "probe:safe";
 
     /** Stops answering: the port refuses connections from now on. */
     public void stop() {

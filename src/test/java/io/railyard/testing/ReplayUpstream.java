@@ -27,8 +27,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * in the corpus"}.
  *
  * <p>Health probes are answered from the corpus when recorded ({@code eth_chainId}, {@code eth_blockNumber},
- * {@code eth_syncing}); {@code eth_getBlockByNumber(["finalized",false])}, unless recorded with exactly those params,
- * gets the block at the recorded head: the recorded chain is frozen, so everything up to its head is final.
+ * {@code eth_syncing}); {@code eth_getBlockByNumber(["finalized",false])} and {@code (["safe",false])}, unless recorded
+ * with exactly those params, get the block at the recorded head: the recorded chain is frozen, so everything up to its
+ * head is final.
  *
  * <p>Counts calls per {@link ConformanceCorpus#key key} (method and canonical params) and, apart, every call that
  * is not probe-shaped; keeps a log of arrival times so that a test can tell probe rounds from forwarded traffic even
@@ -36,12 +37,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ReplayUpstream implements AutoCloseable {
 
-    /** The keys of the health probes; the last one (the finalized block) is sent only by probes. */
+    /** The keys of the health probes; the last two (the finalized and safe blocks) are sent only by probes. */
     public static final String CHAIN_ID_KEY = ConformanceCorpus.key("eth_chainId", null);
     public static final String BLOCK_NUMBER_KEY = ConformanceCorpus.key("eth_blockNumber", null);
     public static final String SYNCING_KEY = ConformanceCorpus.key("eth_syncing", null);
     public static final String FINALIZED_PROBE_KEY = ConformanceCorpus.key("eth_getBlockByNumber", new JsonArray().add("finalized").add(false));
-    public static final Set<String> PROBE_KEYS = Set.of(CHAIN_ID_KEY, BLOCK_NUMBER_KEY, SYNCING_KEY, FINALIZED_PROBE_KEY);
+    public static final String SAFE_PROBE_KEY = ConformanceCorpus.key("eth_getBlockByNumber", new JsonArray().add("safe").add(false));
+    public static final Set<String> PROBE_KEYS = Set.of(CHAIN_ID_KEY, BLOCK_NUMBER_KEY, SYNCING_KEY, FINALIZED_PROBE_KEY, SAFE_PROBE_KEY);
 
     /** One call as it arrived. */
     public record Call(long nanoTime, String key) {
@@ -53,6 +55,7 @@ public final class ReplayUpstream implements AutoCloseable {
     private final Map<String, String> answers;
     private final String head;
     private final String finalizedNumber;
+    private final String safeNumber;
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final AtomicInteger traffic = new AtomicInteger();
     private final Queue<Call> log = new ConcurrentLinkedQueue<>();
@@ -72,12 +75,16 @@ public final class ReplayUpstream implements AutoCloseable {
         String recordedHead = byKey.containsKey(BLOCK_NUMBER_KEY)
                 ? new JsonObject(byKey.get(BLOCK_NUMBER_KEY)).getString("result") : null;
         this.head = recordedHead != null ? recordedHead : "0x36";
-        if (!byKey.containsKey(FINALIZED_PROBE_KEY)) {
-            byKey.put(FINALIZED_PROBE_KEY, "{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":" + finalizedBlock(byKey, head) + "}");
+        for (String probe : List.of(FINALIZED_PROBE_KEY, SAFE_PROBE_KEY)) {
+            if (!byKey.containsKey(probe)) {
+                byKey.put(probe, "{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":" + finalizedBlock(byKey, head) + "}");
+            }
         }
         this.answers = Map.copyOf(byKey);
         Object finalizedResult = new JsonObject(answers.get(FINALIZED_PROBE_KEY)).getValue("result");
         this.finalizedNumber = finalizedResult instanceof JsonObject b && b.getValue("number") instanceof String n ? n : head;
+        Object safeResult = new JsonObject(answers.get(SAFE_PROBE_KEY)).getValue("result");
+        this.safeNumber = safeResult instanceof JsonObject b && b.getValue("number") instanceof String n ? n : finalizedNumber;
         this.server = vertx.createHttpServer().requestHandler(this::serve);
     }
 
@@ -222,8 +229,8 @@ public final class ReplayUpstream implements AutoCloseable {
 
     /**
      * The corpus keys a request is answered under, the one it is answered from first. A node at the recorded head
-     * answers a read at the head's number (or at the finalized block's number) exactly as it answers {@code latest}
-     * (or {@code finalized}), and a missing trailing block parameter as {@code latest}: the gateway pins tagged reads
+     * answers a read at the head's number (or at the safe or finalized block's number) exactly as it answers
+     * {@code latest} (or {@code safe}, {@code finalized}), and a missing trailing block parameter as {@code latest}: the gateway pins tagged reads
      * to numbers, the corpus recorded tags.
      */
     private List<String> recordedKeys(String method, Object params) {
@@ -235,8 +242,13 @@ public final class ReplayUpstream implements AutoCloseable {
         if (params instanceof JsonArray array) {
             for (int i = 0; i < array.size(); i++) {
                 Object element = array.getValue(i);
-                for (String tag : List.of("latest", "finalized")) {
-                    if (!(tag.equals("latest") ? head : finalizedNumber).equals(element)) {
+                for (String tag : List.of("latest", "safe", "finalized")) {
+                    String number = switch (tag) {
+                        case "latest" -> head;
+                        case "safe" -> safeNumber;
+                        default -> finalizedNumber;
+                    };
+                    if (!number.equals(element)) {
                         continue;
                     }
                     JsonArray tagged = array.copy();

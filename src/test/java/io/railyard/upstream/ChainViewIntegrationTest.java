@@ -114,4 +114,31 @@ class ChainViewIntegrationTest {
         assertEquals(false, status.getBoolean("panic"));
         assertEquals((double) head, Metrics.value(Metrics.scrape(), "railyard_network_head_block{network=\"" + NET + "\"}"));
     }
+
+    @Test
+    void safeReadsArePinnedToTheNetworksSafeBlockWhichNeverGoesBackwards() {
+        fakes.nodes().forEach(n -> n.on("eth_getBalance", req -> new FakeUpstream.Result(
+                "\"" + req.getJsonArray("params").getString(1) + "\"")));
+        fakes.nodes().forEach(n -> n.safe(95));
+        Await.until("the network's safe block", () -> pool().servedSafe() == 95);
+        String safeBalance = "[\"0x" + "11".repeat(20) + "\",\"safe\"]";
+        assertEquals("0x5f", rpc("eth_getBalance", safeBalance).getString("result"), "safe goes out pinned to the safe block");
+
+        // One node reports an older safe block: the network's safe block is the lowest healthy one, but what
+        // clients were shown as safe does not go back.
+        fakes.get(2).safe(93);
+        Await.until("the older safe block probed", () -> pool().upstreams().get(2).safe() == 93);
+        for (int i = 0; i < 9; i++) {
+            assertEquals("0x5f", rpc("eth_getBalance", safeBalance).getString("result"), "read " + i);
+        }
+
+        fakes.nodes().forEach(n -> n.safe(97));
+        Await.until("safe moves on", () -> pool().servedSafe() == 97);
+        assertEquals("0x61", rpc("eth_getBalance", safeBalance).getString("result"));
+
+        // A node without the tag calls its finalized block safe; never below the network's finalized block.
+        fakes.get(1).on(FakeUpstream.SAFE_PROBE, req -> new FakeUpstream.Error(-39001, "unknown block"));
+        Await.until("the tagless node's safe block", () -> pool().upstreams().get(1).safe() == 90);
+        assertEquals("0x61", rpc("eth_getBalance", safeBalance).getString("result"));
+    }
 }

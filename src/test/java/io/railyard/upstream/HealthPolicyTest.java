@@ -19,7 +19,7 @@ class HealthPolicyTest {
     private final HealthPolicy policy = new HealthPolicy(5, 2, 3);
 
     private static ProbeResult at(long head) {
-        return new ProbeResult(1, head, head - 10, false, null);
+        return new ProbeResult(1, head, head - 10, head - 5, false, null);
     }
 
     /**
@@ -98,8 +98,8 @@ class HealthPolicyTest {
 
     @Test
     void wrongChainAndSyncingAreUnfit() {
-        assertTrue(policy.unfit(new ProbeResult(5, 10, 0, false, null), 1, 10).detail().startsWith("wrong chain"));
-        assertEquals("syncing", policy.unfit(new ProbeResult(1, 10, 0, true, null), 1, 10).detail());
+        assertTrue(policy.unfit(new ProbeResult(5, 10, 0, 0, false, null), 1, 10).detail().startsWith("wrong chain"));
+        assertEquals("syncing", policy.unfit(new ProbeResult(1, 10, 0, 0, true, null), 1, 10).detail());
     }
 
     @Test
