@@ -60,6 +60,7 @@ railyard:
     max-method-length: {{ .Values.limits.maxMethodLength | int64 }}
     max-in-flight: {{ .Values.limits.maxInFlight | int64 }}
     body-read-timeout: {{ .Values.limits.bodyReadTimeout | quote }}
+    header-read-timeout: {{ .Values.limits.headerReadTimeout | quote }}
   forward:
     request-timeout: {{ .Values.forward.requestTimeout | quote }}
     try-timeout: {{ .Values.forward.tryTimeout | quote }}

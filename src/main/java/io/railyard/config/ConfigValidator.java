@@ -48,6 +48,7 @@ public final class ConfigValidator {
         positive(errors, "railyard.limits.max-method-length", limits.maxMethodLength());
         positive(errors, "railyard.limits.max-in-flight", limits.maxInFlight());
         positive(errors, "railyard.limits.body-read-timeout", limits.bodyReadTimeout().toMillis());
+        positive(errors, "railyard.limits.header-read-timeout", limits.headerReadTimeout().toMillis());
         RailyardConfig.ForwardConfig forward = config.forward();
         positive(errors, "railyard.forward.max-attempts", forward.maxAttempts());
         positive(errors, "railyard.forward.connections-per-upstream", forward.connectionsPerUpstream());

@@ -252,6 +252,15 @@ public interface RailyardConfig {
         /** Time a client may take to send its request body (slow senders are cut off with 408). */
         @WithDefault("10s")
         Duration bodyReadTimeout();
+
+        /**
+         * Time a client may take to send a request head (request line and headers), counted from its first byte, or
+         * from the connection's opening for its first request; past it the client gets 408 and the connection is
+         * closed (slowloris). A kept-alive connection may stay idle between requests for
+         * {@code quarkus.http.idle-timeout}.
+         */
+        @WithDefault("10s")
+        Duration headerReadTimeout();
     }
 
     interface ForwardConfig {

@@ -4,6 +4,7 @@ import io.railyard.config.RailyardConfig;
 import io.railyard.jsonrpc.RpcAnswer;
 import io.railyard.jsonrpc.RpcErrorCode;
 import io.railyard.memory.HeapGuard;
+import io.railyard.metrics.Meters;
 import io.railyard.ratelimit.ClientAddress;
 import io.railyard.upstream.CallScope;
 import io.railyard.upstream.UpstreamPool;
@@ -52,6 +53,12 @@ public class RpcRoutes {
     @Inject
     HeapGuard heap;
 
+    @Inject
+    Meters meters;
+
+    @Inject
+    ConnectionDeadlines deadlines;
+
     private static final Logger ACCESS = Logger.getLogger("railyard.access");
     private static final Logger LOG = Logger.getLogger(RpcRoutes.class);
 
@@ -83,6 +90,7 @@ public class RpcRoutes {
      */
     private void admit(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
+        deadlines.onRequest(request);
         RequestId id = RequestId.next();
         AccessRecord access = accessLog ? new AccessRecord(id) : null;
         if (heap.isOverloaded()) {
@@ -162,6 +170,7 @@ public class RpcRoutes {
             }
             timer = vertx.setTimer(bodyReadTimeoutMs, t -> {
                 if (!ctx.response().ended() && !ctx.response().closed()) {
+                    meters.clientTimeout("body");
                     ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
                     refuse(ctx, access, id, RpcErrorCode.BODY_TIMEOUT, "Request body not received within "
                             + bodyReadTimeoutMs + " ms (railyard.limits.body-read-timeout)");

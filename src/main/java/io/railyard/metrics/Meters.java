@@ -72,6 +72,14 @@ public class Meters {
     /** {@code railyard_overload_shed_total{network}}: requests refused because the heap was nearly full. */
     public static final String OVERLOAD_SHED = "railyard.overload.shed";
 
+    /**
+     * {@code railyard_client_timeouts_total{phase}}: clients cut off with 408 for sending too slowly, {@code phase}
+     * {@code head} (header-read-timeout) or {@code body} (body-read-timeout).
+     */
+    public static final String CLIENT_TIMEOUTS = "railyard.client.timeouts";
+    /** The phases of {@link #CLIENT_TIMEOUTS}. */
+    public static final List<String> CLIENT_TIMEOUT_PHASES = List.of("head", "body");
+
     /** Every name above as Prometheus shows it, for documentation and for checking dashboards against. */
     public static final List<String> PROMETHEUS_NAMES = List.of(
             "railyard_requests_total", "railyard_request_duration_seconds", "railyard_upstream_requests_total",
@@ -81,7 +89,7 @@ public class Meters {
             "railyard_cache_evictions_total", "railyard_network_finalized_block",
             "railyard_network_panic", "railyard_network_head_block", "railyard_rate_limited_total",
             "railyard_rate_limit_backend_up", "railyard_cors_refused_total", "railyard_overloaded",
-            "railyard_overload_shed_total");
+            "railyard_overload_shed_total", "railyard_client_timeouts_total");
 
     /** Buckets from 100 µs to 10 s: loopback cache hits and slow archive calls both resolve. */
     private static final Duration[] BUCKETS = {
@@ -230,6 +238,16 @@ public class Meters {
 
     public void overloadShed(String network) {
         counter(OVERLOAD_SHED, "network", network).increment();
+    }
+
+    /** A client cut off for sending too slowly; {@code phase} is one of {@link #CLIENT_TIMEOUT_PHASES}. */
+    public void clientTimeout(String phase) {
+        counter(CLIENT_TIMEOUTS, "phase", phase).increment();
+    }
+
+    /** Pre-registers the client timeout counters at zero. */
+    public void declareClientTimeouts() {
+        CLIENT_TIMEOUT_PHASES.forEach(phase -> counter(CLIENT_TIMEOUTS, "phase", phase));
     }
 
     /** Pre-registers an upstream's ejection counters at zero, one per reason of the closed set given. */
