@@ -5,6 +5,9 @@ Deployment fills from the Secret. "railyard.applicationYaml" parses this text, m
 prints the result, so the ConfigMap always holds valid YAML.
 */}}
 {{- define "railyard.applicationYamlText" -}}
+{{- if not .Values.networks }}
+{{- fail "networks: no network is configured, and the gateway does not start without one. Set at least one, e.g. --set networks.mainnet.chainId=1 --set networks.mainnet.upstreams.node-a.url=http://10.0.0.1:8545, or a values file like the example above networks in values.yaml (README: Deploying on Kubernetes)" }}
+{{- end }}
 railyard:
   {{- with .Values.defaultNetwork }}
   default-network: {{ . | quote }}

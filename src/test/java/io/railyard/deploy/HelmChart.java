@@ -61,6 +61,11 @@ final class HelmChart {
         return chartDir().resolve("ci/full-values.yaml");
     }
 
+    /** One network with one node: the least a release must set, since the chart refuses to render without a network. */
+    static Path minimalValues() {
+        return chartDir().resolve("ci/minimal-values.yaml");
+    }
+
     /** {@code helm template} of the chart with these values files (later files win) and {@code --set} pairs. */
     static Rendered render(List<Path> valuesFiles, Map<String, Object> set) {
         return render(chartDir(), valuesFiles, set);
@@ -80,8 +85,9 @@ final class HelmChart {
         return new Rendered(template.call());
     }
 
+    /** The chart's defaults with the one thing every release sets, a network ({@link #minimalValues()}). */
     static Rendered renderDefaults() {
-        return render(List.of(), Map.of());
+        return render(List.of(minimalValues()), Map.of());
     }
 
     static Rendered renderFull() {

@@ -58,20 +58,26 @@ class HelmChartTest {
 
     // ---------------------------------------------------------------- lint
 
-    @Test
-    void lintsStrictWithDefaultValues() {
-        assertLintsClean(HelmChart.chartDir());
-    }
-
-    /** helm lint has no values flag: lint a copy of the chart whose values.yaml is the defaults merged with full-values.yaml. */
-    @Test
-    void lintsStrictWithFullValues(@TempDir Path tmp) throws IOException {
+    /** helm lint has no values flag: lint a copy of the chart whose values.yaml is the defaults merged with a values file. */
+    @ParameterizedTest
+    @ValueSource(strings = {"minimal", "full"})
+    void lintsStrict(String values, @TempDir Path tmp) throws IOException {
         Path copy = tmp.resolve("railyard");
         copyTree(HelmChart.chartDir(), copy);
         Map<String, Object> merged = HelmChart.merge(HelmChart.yamlMap(HelmChart.chartDir().resolve("values.yaml")),
-                HelmChart.yamlMap(HelmChart.fullValues()));
+                HelmChart.yamlMap(values.equals("full") ? HelmChart.fullValues() : HelmChart.minimalValues()));
         HelmChart.YAML.writeValue(copy.resolve("values.yaml").toFile(), merged);
         assertLintsClean(copy);
+    }
+
+    /** A release without a network would start a pod that crash-loops: the chart refuses to render instead. */
+    @Test
+    void withoutANetworkTheChartRefusesToRenderAndSaysHow() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> HelmChart.render(List.of(), Map.of()));
+        assertTrue(e.getMessage().contains("networks: no network is configured"), e.getMessage());
+        assertTrue(e.getMessage().contains("--set networks.mainnet.chainId=1"), e.getMessage());
+        IllegalStateException install = assertThrows(IllegalStateException.class, () -> notes(List.of(), Map.of()));
+        assertTrue(install.getMessage().contains("networks: no network is configured"), install.getMessage());
     }
 
     private static void assertLintsClean(Path chart) {
@@ -202,7 +208,7 @@ class HelmChartTest {
         assertEquals("5s", at(full.applicationConfig(), "quarkus", "shutdown", "delay"));
         assertEquals("20s", at(full.applicationConfig(), "quarkus", "shutdown", "timeout"));
 
-        HelmChart.Rendered fixed = HelmChart.render(List.of(), Map.of("terminationGracePeriodSeconds", 90));
+        HelmChart.Rendered fixed = HelmChart.render(List.of(HelmChart.minimalValues()), Map.of("terminationGracePeriodSeconds", 90));
         assertEquals(90L, fixed.deployment().getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds());
     }
 
@@ -351,17 +357,16 @@ class HelmChartTest {
 
     @Test
     void redisBackendNeedsAnAddress() {
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> HelmChart.render(List.of(), Map.of("rateLimit.backend", "redis")));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> HelmChart.render(List.of(HelmChart.minimalValues()), Map.of("rateLimit.backend", "redis")));
         assertTrue(e.getMessage().contains("redis.address"), e.getMessage());
-        Map<String, Object> railyard = at(HelmChart.render(List.of(), Map.of("rateLimit.backend", "redis", "redis.address", "redis://redis:6379"))
+        Map<String, Object> railyard = at(HelmChart.render(List.of(HelmChart.minimalValues()), Map.of("rateLimit.backend", "redis", "redis.address", "redis://redis:6379"))
                 .applicationConfig(), "railyard");
         assertEquals("redis://redis:6379", at(railyard, "rate-limit", "redis-url"));
     }
 
     @Test
-    void defaultsHaveNoNetworkNoKeysAndLocalLimits() {
+    void defaultsHaveNoKeysAndLocalLimits() {
         Map<String, Object> railyard = at(HelmChart.renderDefaults().applicationConfig(), "railyard");
-        assertNull(railyard.get("networks"), "no network by default: the gateway says how to configure one");
         assertNull(railyard.get("api-keys"));
         assertEquals("memory", at(railyard, "rate-limit", "backend"));
         assertNull(at(railyard, "rate-limit", "redis-url"));
@@ -397,9 +402,6 @@ class HelmChartTest {
         assertTrue(full.contains("https://rpc.example.com/mainnet"), full);
         assertFalse(full.contains("WARNING"), full);
         assertFalse(full.contains("NOTE: "), "redis backend: no warning about multiplied limits\n" + full);
-
-        String none = notes(List.of(), Map.of());
-        assertTrue(none.contains("WARNING: no network is configured"), none);
 
         String local = notes(List.of(HelmChart.fullValues()), Map.of("rateLimit.backend", "memory"));
         assertTrue(local.contains("times its rate"), "pods limiting on their own are pointed at Redis\n" + local);
@@ -468,7 +470,7 @@ class HelmChartTest {
         assertTrue(defaults.managementService().isEmpty(), "no management Service by default");
         assertEquals(List.of("http"), defaults.rpcService().getSpec().getPorts().stream().map(ServicePort::getName).toList());
 
-        HelmChart.Rendered asked = HelmChart.render(List.of(), Map.of("management.service.enabled", true, "management.service.port", 9900));
+        HelmChart.Rendered asked = HelmChart.render(List.of(HelmChart.minimalValues()), Map.of("management.service.enabled", true, "management.service.port", 9900));
         Service management = asked.managementService().orElseThrow();
         assertEquals("ClusterIP", management.getSpec().getType(), "cluster-internal");
         assertEquals(9900, management.getSpec().getPorts().get(0).getPort());
@@ -477,14 +479,14 @@ class HelmChartTest {
         assertEquals(List.of("http"), asked.rpcService().getSpec().getPorts().stream().map(ServicePort::getName).toList(),
                 "the RPC Service still carries the RPC port only");
         // A LoadBalancer RPC Service does not drag the management port out with it.
-        HelmChart.Rendered public_ = HelmChart.render(List.of(), Map.of("service.type", "LoadBalancer", "management.service.enabled", true));
+        HelmChart.Rendered public_ = HelmChart.render(List.of(HelmChart.minimalValues()), Map.of("service.type", "LoadBalancer", "management.service.enabled", true));
         assertEquals("ClusterIP", public_.managementService().orElseThrow().getSpec().getType());
         assertEquals(List.of("http"), public_.rpcService().getSpec().getPorts().stream().map(ServicePort::getName).toList());
     }
 
     @Test
     void theManagementPortValueMovesProbesScrapesAndTheContainerPortTogether() {
-        HelmChart.Rendered rendered = HelmChart.render(List.of(), Map.of("management.port", 9100, "serviceMonitor.enabled", true));
+        HelmChart.Rendered rendered = HelmChart.render(List.of(HelmChart.minimalValues()), Map.of("management.port", 9100, "serviceMonitor.enabled", true));
         Container gateway = rendered.deployment().getSpec().getTemplate().getSpec().getContainers().get(0);
         assertEquals(9100, gateway.getPorts().get(1).getContainerPort());
         assertEquals("9100", env(gateway, "QUARKUS_MANAGEMENT_PORT").getValue());
@@ -494,7 +496,7 @@ class HelmChartTest {
 
     @Test
     void aNetworkPolicyWithoutManagementNamespacesOpensOnlyTheRpcPort() {
-        NetworkPolicy policy = HelmChart.render(List.of(), Map.of("networkPolicy.enabled", true)).one(NetworkPolicy.class);
+        NetworkPolicy policy = HelmChart.render(List.of(HelmChart.minimalValues()), Map.of("networkPolicy.enabled", true)).one(NetworkPolicy.class);
         assertEquals(1, policy.getSpec().getIngress().size(), "the kubelet's probes need no rule");
         assertEquals("http", policy.getSpec().getIngress().get(0).getPorts().get(0).getPort().getStrVal());
     }
@@ -503,7 +505,7 @@ class HelmChartTest {
     void statusAndErrorExposureAreRenderedIntoTheGatewayConfig() {
         String defaults = HelmChart.renderDefaults().applicationYaml();
         assertTrue(defaults.contains("public: false") && defaults.contains("expose-upstream-names: false"), defaults);
-        String opened = HelmChart.render(List.of(), Map.of("status.public", true, "errors.exposeUpstreamNames", true)).applicationYaml();
+        String opened = HelmChart.render(List.of(HelmChart.minimalValues()), Map.of("status.public", true, "errors.exposeUpstreamNames", true)).applicationYaml();
         assertTrue(opened.contains("public: true") && opened.contains("expose-upstream-names: true"), opened);
     }
 
