@@ -4,6 +4,7 @@ import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.Startup;
 import io.railyard.config.ConfigValidator;
 import io.railyard.config.HeapShares;
+import io.railyard.config.InvalidConfiguration;
 import io.railyard.config.RailyardConfig;
 import io.railyard.devnet.Devnet;
 import io.railyard.jsonrpc.RpcCodec;
@@ -186,12 +187,5 @@ public class UpstreamPools {
     }
 
     private record UpstreamSpec(String name, URI url, int weight, Map<String, String> headers) {
-    }
-
-    /** Startup failure listing every configuration mistake, one per line. */
-    public static final class InvalidConfiguration extends RuntimeException {
-        public InvalidConfiguration(List<String> errors) {
-            super("invalid Railyard configuration:\n  " + String.join("\n  ", errors), null, false, false);
-        }
     }
 }

@@ -1,8 +1,8 @@
 package io.railyard.deploy;
 
+import io.railyard.config.ConfigKeys;
 import io.railyard.config.RailyardConfig;
 import io.smallrye.config.WithDefault;
-import io.smallrye.config.WithName;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.ParameterizedType;
@@ -10,7 +10,6 @@ import java.lang.reflect.Type;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Checks a configuration tree (the {@code railyard:} part of an application.yaml the chart or the plain manifests
@@ -41,29 +40,25 @@ final class GatewayConfigKeys {
                               List<String> unknown, List<String> differences) {
         for (Map.Entry<String, Object> entry : tree.entrySet()) {
             String key = path + "." + entry.getKey();
-            Method method = property(group, entry.getKey());
+            Method method = ConfigKeys.property(group, entry.getKey());
             if (method == null) {
                 unknown.add(key);
                 continue;
             }
-            Type type = method.getGenericReturnType();
-            Class<?> raw = rawClass(type);
-            if (raw == Optional.class) {
-                type = ((ParameterizedType) type).getActualTypeArguments()[0];
-                raw = rawClass(type);
-            }
+            Type type = ConfigKeys.unwrapOptional(method.getGenericReturnType());
+            Class<?> raw = ConfigKeys.rawClass(type);
             Object value = entry.getValue();
             if (raw == Map.class) {
                 Type valueType = ((ParameterizedType) type).getActualTypeArguments()[1];
-                Class<?> valueClass = rawClass(valueType);
-                if (valueClass.isInterface() && valueClass.getName().startsWith("io.railyard") && value instanceof Map<?, ?> named) {
+                Class<?> valueClass = ConfigKeys.rawClass(valueType);
+                if (ConfigKeys.isGroup(valueClass) && value instanceof Map<?, ?> named) {
                     named.forEach((name, sub) -> {
                         if (sub instanceof Map<?, ?> subTree) {
                             check((Map<String, Object>) subTree, valueClass, key + "." + name, unknown, differences);
                         }
                     });
                 }
-            } else if (raw.isInterface() && raw.getName().startsWith("io.railyard")) {
+            } else if (ConfigKeys.isGroup(raw)) {
                 if (value instanceof Map<?, ?> subTree) {
                     check((Map<String, Object>) subTree, raw, key, unknown, differences);
                 } else {
@@ -76,40 +71,5 @@ final class GatewayConfigKeys {
                 }
             }
         }
-    }
-
-    private static Method property(Class<?> group, String kebab) {
-        for (Method m : group.getMethods()) {
-            if (m.getParameterCount() != 0 || m.isDefault()) {
-                continue;
-            }
-            WithName name = m.getAnnotation(WithName.class);
-            if ((name != null ? name.value() : kebab(m.getName())).equals(kebab)) {
-                return m;
-            }
-        }
-        return null;
-    }
-
-    static String kebab(String camel) {
-        StringBuilder out = new StringBuilder();
-        for (char c : camel.toCharArray()) {
-            if (Character.isUpperCase(c)) {
-                out.append('-').append(Character.toLowerCase(c));
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
-    }
-
-    private static Class<?> rawClass(Type type) {
-        if (type instanceof Class<?> c) {
-            return c;
-        }
-        if (type instanceof ParameterizedType p) {
-            return (Class<?>) p.getRawType();
-        }
-        return Object.class;
     }
 }
