@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What one client request did, gathered by the pipeline stages for the access log: which upstreams answered
@@ -19,7 +20,8 @@ public final class AccessRecord {
     private final RequestId requestId;
     private final Queue<String> upstreams = new ConcurrentLinkedQueue<>();
     private final Queue<String> methods = new ConcurrentLinkedQueue<>();
-    private volatile int cacheHits;
+    /** Batch entries served from the cache count up from several event loops at once. */
+    private final AtomicInteger cacheHits = new AtomicInteger();
     private volatile String network = "";
     private volatile String client = "";
 
@@ -48,7 +50,7 @@ public final class AccessRecord {
     }
 
     void cacheHit() {
-        cacheHits++;
+        cacheHits.incrementAndGet();
     }
 
     String line(int status, boolean json) {
@@ -60,13 +62,13 @@ public final class AccessRecord {
                     .put("client", client)
                     .put("methods", new JsonArray(methods.stream().toList()))
                     .put("upstreams", new JsonArray(upstreams.stream().toList()))
-                    .put("cacheHits", cacheHits)
+                    .put("cacheHits", cacheHits.get())
                     .put("status", status)
                     .put("durationMs", micros / 1000.0)
                     .encode();
         }
         return "request=" + requestId + " network=" + network + " client=" + client + " methods=" + String.join(",", methods)
-                + " upstreams=" + String.join(",", upstreams) + " cache_hits=" + cacheHits + " status=" + status
+                + " upstreams=" + String.join(",", upstreams) + " cache_hits=" + cacheHits.get() + " status=" + status
                 + " duration_ms=" + (micros / 1000.0);
     }
 }
