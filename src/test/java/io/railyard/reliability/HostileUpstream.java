@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An upstream that passes every health probe (chain 1, head 100, finalized 90, not syncing) and answers real
+ * An upstream that passes every health probe (chain 1, head 100, finalized and safe 90, not syncing) and answers real
  * traffic in one hostile way at a time ({@link #mode}): the worst kind of node, one the prober cannot catch. Unlike
  * {@code FakeUpstream} it can also break the HTTP framing: bodies shorter than their Content-Length, 1 GB bodies,
  * responses that start and never finish. As a Quarkus test resource it adds itself to network {@code testnet} as
@@ -147,7 +147,7 @@ public final class HostileUpstream implements QuarkusTestResourceLifecycleManage
                 case "eth_chainId" -> "\"0x1\"";
                 case "eth_blockNumber" -> "\"0x64\"";
                 case "eth_syncing" -> "false";
-                case "eth_getBlockByNumber" -> "finalized".equals(params.getValue(0))
+                case "eth_getBlockByNumber" -> "finalized".equals(params.getValue(0)) || "safe".equals(params.getValue(0))
                         ? "{\"number\":\"0x5a\",\"hash\":\"0x" + "ab".repeat(32) + "\"}" : null;
                 default -> null;
             };
