@@ -14,10 +14,10 @@ import static io.railyard.evm.Trait.NULL_RECHECK;
 import static io.railyard.evm.Trait.SUBSCRIPTION;
 import static io.railyard.evm.Trait.WRITE;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -166,26 +166,11 @@ public final class MethodCatalog {
         return SPECS.keySet();
     }
 
-    /**
-     * Whether the default policy denies the method. Compared without case: some nodes match method names
-     * case-insensitively, so {@code Admin_peers} must not slip through.
-     */
-    public static boolean deniedByDefault(String method) {
-        if (method == null) {
-            return false;
-        }
-        String lower = method.toLowerCase(Locale.ROOT);
-        for (String prefix : DEFAULT_DENIED_PREFIXES) {
-            if (lower.startsWith(prefix)) {
-                return true;
-            }
-        }
-        for (String denied : DEFAULT_DENIED_METHODS) {
-            if (denied.equalsIgnoreCase(method)) {
-                return true;
-            }
-        }
-        return false;
+    /** The built-in deny list of a network without its own: the prefixes, then the single methods. */
+    public static List<String> defaultDenied() {
+        List<String> denied = new ArrayList<>(DEFAULT_DENIED_PREFIXES);
+        denied.addAll(DEFAULT_DENIED_METHODS);
+        return List.copyOf(denied);
     }
 
     private static MethodSpec m(String name, CacheRule rule, int blockParam, Trait... traits) {

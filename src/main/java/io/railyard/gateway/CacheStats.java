@@ -7,18 +7,4 @@ interface CacheStats {
     void miss(String network);
 
     void coalesced(String network);
-
-    CacheStats NONE = new CacheStats() {
-        @Override
-        public void hit(String network) {
-        }
-
-        @Override
-        public void miss(String network) {
-        }
-
-        @Override
-        public void coalesced(String network) {
-        }
-    };
 }

@@ -12,18 +12,4 @@ interface ForwardStats {
     void upstreamFailed(Upstream upstream, UpstreamFailure failure, long nanos);
 
     void failover(String network);
-
-    ForwardStats NONE = new ForwardStats() {
-        @Override
-        public void upstreamAnswered(Upstream upstream, RpcAnswer answer, long nanos) {
-        }
-
-        @Override
-        public void upstreamFailed(Upstream upstream, UpstreamFailure failure, long nanos) {
-        }
-
-        @Override
-        public void failover(String network) {
-        }
-    };
 }

@@ -39,11 +39,6 @@ public record RpcCall(UpstreamPool pool, RpcRequest request, ClientIdentity clie
         return new RpcCall(pool, other, client, deadlineNanos, scope, access, batch, requestId);
     }
 
-    /** The same call, sent on its own rather than in its batch's group. */
-    public RpcCall alone() {
-        return new RpcCall(pool, request, client, deadlineNanos, scope, access, null, requestId);
-    }
-
     public String network() {
         return pool.network();
     }

@@ -22,10 +22,6 @@ public record RpcRequest(byte[] id, String method, byte[] params) {
         return params == null ? "[]" : new String(params, StandardCharsets.UTF_8);
     }
 
-    public RpcRequest withId(byte[] newId) {
-        return new RpcRequest(newId, method, params);
-    }
-
     @Override
     public boolean equals(Object o) {
         return o instanceof RpcRequest r && Arrays.equals(id, r.id) && method.equals(r.method) && Arrays.equals(params, r.params);

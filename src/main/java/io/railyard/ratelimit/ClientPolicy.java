@@ -10,7 +10,6 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -36,7 +35,7 @@ public class ClientPolicy {
     /** Built once at startup and only read afterwards, from any event loop. */
     private final Map<String, MethodRules> networkRules = new HashMap<>();
     /** Rules of a network without its own (the dev-mode devnet): the built-in deny list. */
-    private final MethodRules defaultRules = MethodRules.network(defaultDenied(), List.of());
+    private final MethodRules defaultRules = MethodRules.network(MethodCatalog.defaultDenied(), List.of());
     private final Map<String, Integer> costs = new HashMap<>();
     private RateLimiter limiter;
     private Limit perIp;
@@ -53,7 +52,7 @@ public class ClientPolicy {
             }
         });
         config.networks().forEach((name, n) -> networkRules.put(name,
-                MethodRules.network(n.denyMethods().orElse(defaultDenied()), n.allowMethods().orElse(List.of()))));
+                MethodRules.network(n.denyMethods().orElse(MethodCatalog.defaultDenied()), n.allowMethods().orElse(List.of()))));
         costs.putAll(config.rateLimit().methodCosts());
         RailyardConfig.RateLimitConfig rl = config.rateLimit();
         perIp = Limit.of(rl.perIp().rate(), rl.perIp().burst().orElse(null));
@@ -67,12 +66,6 @@ public class ClientPolicy {
     @PreDestroy
     void close() {
         limiter.close();
-    }
-
-    private static List<String> defaultDenied() {
-        List<String> denied = new ArrayList<>(MethodCatalog.DEFAULT_DENIED_PREFIXES);
-        denied.addAll(MethodCatalog.DEFAULT_DENIED_METHODS);
-        return denied;
     }
 
     /** The key whose secret this is, or null. */

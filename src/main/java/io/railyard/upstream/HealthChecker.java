@@ -70,7 +70,6 @@ public class HealthChecker {
         boolean loggedNeverReached;
         /** Whether the upstream was healthy after the last verdict: if not now, something else ejected it. */
         boolean healthyAfterLastVerdict;
-        ProbeResult last;
         /** {@link Upstream#headStamp()} when the round's probe was sent. */
         long headStampAtProbe;
     }
@@ -124,7 +123,6 @@ public class HealthChecker {
             List<HealthPolicy.Vote> votes = new ArrayList<>(ups.size());
             for (int i = 0; i < ups.size(); i++) {
                 ProbeResult r = probes.get(i).result();
-                counters.get(ups.get(i)).last = r;
                 usable[i] = r.ok() && r.chainId() == pool.chainId() && !r.syncing() ? r.head() : -1;
                 votes.add(new HealthPolicy.Vote(usable[i], ups.get(i).isHealthy()));
             }

@@ -146,20 +146,4 @@ class MethodCatalogTest {
         assertTrue(MethodCatalog.DEFAULT_DENIED_METHODS.containsAll(List.of("eth_sendTransaction", "eth_sign",
                 "eth_signTransaction", "eth_signTypedData", "eth_signTypedData_v3", "eth_signTypedData_v4")));
     }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"admin_peers", "admin_addPeer", "personal_unlockAccount", "debug_traceTransaction",
-            "miner_start", "engine_newPayloadV3", "clique_getSigners", "txpool_content", "Admin_peers", "DEBUG_traceCall",
-            "eth_sendTransaction", "eth_sign", "eth_signTransaction", "eth_signTypedData", "eth_signTypedData_v3",
-            "eth_signTypedData_v4", "ETH_SIGN"})
-    void deniedByDefault(String method) {
-        assertTrue(MethodCatalog.deniedByDefault(method));
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"eth_sendRawTransaction", "eth_call", "eth_getLogs", "eth_chainId", "net_version",
-            "web3_clientVersion", "trace_block", "eth_signatureless", "administrator", "debug"})
-    void allowedByDefault(String method) {
-        assertFalse(MethodCatalog.deniedByDefault(method));
-    }
 }

@@ -1,6 +1,9 @@
 package io.railyard.ratelimit;
 
+import io.railyard.evm.MethodCatalog;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.List;
 
@@ -51,5 +54,23 @@ class MethodRulesTest {
         assertNull(keys.find(null));
         assertEquals("2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b", ApiKeys.sha256Hex("secret"));
         assertTrue(ApiKeys.isSha256Hex(ApiKeys.sha256Hex("x")));
+    }
+
+    private static final MethodRules BUILT_IN = MethodRules.network(MethodCatalog.defaultDenied(), List.of());
+
+    @ParameterizedTest
+    @ValueSource(strings = {"admin_peers", "admin_addPeer", "personal_unlockAccount", "debug_traceTransaction",
+            "miner_start", "engine_newPayloadV3", "clique_getSigners", "txpool_content", "Admin_peers", "DEBUG_traceCall",
+            "eth_sendTransaction", "eth_sign", "eth_signTransaction", "eth_signTypedData", "eth_signTypedData_v3",
+            "eth_signTypedData_v4", "ETH_SIGN"})
+    void deniedByTheBuiltInList(String method) {
+        assertTrue(BUILT_IN.refuses(method));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"eth_sendRawTransaction", "eth_call", "eth_getLogs", "eth_chainId", "net_version",
+            "web3_clientVersion", "trace_block", "eth_signatureless", "administrator", "debug"})
+    void allowedByTheBuiltInList(String method) {
+        assertFalse(BUILT_IN.refuses(method));
     }
 }
