@@ -117,7 +117,7 @@ public interface RailyardConfig {
 
         /** {@code text} (key=value) or {@code json} (one JSON object per line). */
         @WithDefault("text")
-        String format();
+        AccessLogFormat format();
     }
 
     interface ApiKeyConfig {
@@ -153,7 +153,7 @@ public interface RailyardConfig {
     interface RateLimitConfig {
         /** Where buckets live: {@code memory} (this replica) or {@code redis} (shared by every replica). */
         @WithDefault("memory")
-        String backend();
+        RateLimitBackend backend();
 
         /** Limit for clients without an API key, per client address. */
         PerIpConfig perIp();
@@ -164,7 +164,7 @@ public interface RailyardConfig {
 
         /** What to do while Redis cannot be reached: {@code fail-open} (admit) or {@code fail-closed} (refuse). */
         @WithDefault("fail-open")
-        String redisFailureMode();
+        RedisFailureMode redisFailureMode();
 
         /** Time a Redis check may take before the failure mode applies. */
         @WithDefault("100ms")
@@ -189,7 +189,7 @@ public interface RailyardConfig {
 
         /** How calls are spread over healthy upstreams: {@code round-robin}, {@code least-connections} or {@code ip-hash}. */
         @WithDefault("round-robin")
-        String routing();
+        Routing routing();
 
         /** Blocks behind the head counted as final when an upstream does not support the {@code finalized} tag. */
         @WithDefault("64")

@@ -1,5 +1,6 @@
 package io.railyard.gateway;
 
+import io.railyard.config.AccessLogFormat;
 import io.railyard.config.RailyardConfig;
 import io.railyard.jsonrpc.RpcAnswer;
 import io.railyard.jsonrpc.RpcErrorCode;
@@ -76,7 +77,7 @@ public class RpcRoutes {
         maxInFlight = config.limits().maxInFlight();
         bodyReadTimeoutMs = config.limits().bodyReadTimeout().toMillis();
         accessLog = config.accessLog().enabled();
-        accessLogJson = "json".equals(config.accessLog().format());
+        accessLogJson = config.accessLog().format() == AccessLogFormat.JSON;
         for (String path : List.of("/", "/:network", "/:network/:apiKey")) {
             // One handler reads the body itself: Vert.x Web's BodyHandler (a second route, form and upload
             // handling) cost several percent of pass-through throughput, and a JSON-RPC body is only ever bytes.

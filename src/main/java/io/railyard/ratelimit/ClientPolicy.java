@@ -1,6 +1,8 @@
 package io.railyard.ratelimit;
 
 import io.railyard.config.RailyardConfig;
+import io.railyard.config.RateLimitBackend;
+import io.railyard.config.RedisFailureMode;
 import io.railyard.evm.MethodCatalog;
 import io.railyard.metrics.Meters;
 import io.vertx.core.Future;
@@ -56,9 +58,9 @@ public class ClientPolicy {
         costs.putAll(config.rateLimit().methodCosts());
         RailyardConfig.RateLimitConfig rl = config.rateLimit();
         perIp = Limit.of(rl.perIp().rate(), rl.perIp().burst().orElse(null));
-        backend = rl.backend();
-        limiter = "redis".equals(backend)
-                ? new RedisRateLimiter(vertx, rl.redisUrl(), "fail-open".equals(rl.redisFailureMode()), rl.redisTimeout().toMillis(), "railyard:rl:")
+        backend = rl.backend().configName();
+        limiter = rl.backend() == RateLimitBackend.REDIS
+                ? new RedisRateLimiter(vertx, rl.redisUrl(), rl.redisFailureMode() == RedisFailureMode.FAIL_OPEN, rl.redisTimeout().toMillis(), "railyard:rl:")
                 : new LocalRateLimiter(System::nanoTime);
         meters.rateLimitBackend(limiter, l -> l.available() ? 1 : 0);
     }

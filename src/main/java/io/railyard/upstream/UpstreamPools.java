@@ -6,6 +6,7 @@ import io.railyard.config.ConfigValidator;
 import io.railyard.config.HeapShares;
 import io.railyard.config.InvalidConfiguration;
 import io.railyard.config.RailyardConfig;
+import io.railyard.config.Routing;
 import io.railyard.devnet.Devnet;
 import io.railyard.jsonrpc.RpcCodec;
 import io.railyard.metrics.Meters;
@@ -95,7 +96,7 @@ public class UpstreamPools {
         for (int i = 0; i < devnet.urls().size(); i++) {
             specs.add(new UpstreamSpec("anvil-" + i, devnet.urls().get(i), 1, Map.of()));
         }
-        add(DEVNET, devnet.chainId(), 64, true, "round-robin", specs);
+        add(DEVNET, devnet.chainId(), 64, true, Routing.ROUND_ROBIN, specs);
         org.eclipse.microprofile.config.Config runtime = org.eclipse.microprofile.config.ConfigProvider.getConfig();
         String management = runtime.getOptionalValue("quarkus.management.port", String.class).orElse("9000");
         LOG.infof("dev mode: no railyard.networks configured, started a devnet of %d anvil nodes; send JSON-RPC to http://localhost:%s/ (or /%s);"
@@ -105,7 +106,7 @@ public class UpstreamPools {
                 management, management, management);
     }
 
-    private void add(String name, long chainId, int finalityDepth, boolean broadcast, String routing, List<UpstreamSpec> specs) {
+    private void add(String name, long chainId, int finalityDepth, boolean broadcast, Routing routing, List<UpstreamSpec> specs) {
         List<Upstream> upstreams = new ArrayList<>();
         RailyardConfig.CircuitBreakerConfig cb = config.health().circuitBreaker();
         for (UpstreamSpec s : specs) {
@@ -121,7 +122,7 @@ public class UpstreamPools {
             }));
             upstreams.add(u);
         }
-        pools.put(name, new UpstreamPool(name, chainId, finalityDepth, config.health().maxLag(), broadcast, routing, upstreams,
+        pools.put(name, new UpstreamPool(name, chainId, finalityDepth, config.health().maxLag(), broadcast, routing.configName(), upstreams,
                 SelectionPolicies.create(routing, upstreams)));
     }
 

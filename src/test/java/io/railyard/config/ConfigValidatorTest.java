@@ -43,7 +43,7 @@ class ConfigValidatorTest {
     @Test
     void defaultsAreSensible() {
         RailyardConfig c = config(valid());
-        assertEquals("round-robin", c.networks().get("mainnet").routing());
+        assertEquals(Routing.ROUND_ROBIN, c.networks().get("mainnet").routing());
         assertEquals(64, c.networks().get("mainnet").finalityDepth());
         assertTrue(c.networks().get("mainnet").broadcastTransactions());
         assertTrue(c.cache().enabled());
@@ -64,7 +64,6 @@ class ConfigValidatorTest {
         Map<String, String> p = valid();
         p.put("railyard.networks.mainnet.upstreams.node-a.url", "ftp://10.0.0.1");
         p.put("railyard.networks.mainnet.upstreams.node-b.weight", "0");
-        p.put("railyard.networks.mainnet.routing", "random");
         p.put("railyard.networks.mainnet.finality-depth", "-1");
         p.put("railyard.default-network", "sepolia");
         p.put("railyard.limits.max-batch-items", "0");
@@ -73,7 +72,6 @@ class ConfigValidatorTest {
         List<String> errors = ConfigValidator.validate(config(p), false);
         assertEquals(List.of(
                 "railyard.default-network: 'sepolia' is not a configured network (configured: mainnet)",
-                "railyard.networks.mainnet.routing: unknown policy 'random' (use one of round-robin, least-connections, ip-hash)",
                 "railyard.networks.mainnet.finality-depth: must not be negative (was -1)",
                 "railyard.networks.mainnet.upstreams.node-a.url: not an http(s) URL ('ftp://10.0.0.1')",
                 "railyard.networks.mainnet.upstreams.node-b.weight: must be at least 1 (was 0)",
@@ -126,5 +124,27 @@ class ConfigValidatorTest {
         p.put("railyard.overload.high-water", "0.9");
         assertEquals(List.of("railyard.overload: low-water and high-water must satisfy 0 < low-water < high-water <= 1"
                 + " (were 0.95 and 0.9)"), ConfigValidator.validate(config(p), false));
+    }
+
+    /** Choices are enums SmallRye Config maps itself: a wrong one is refused before validation, naming the valid ones. */
+    @Test
+    void aChoiceOutsideItsEnumIsRefusedWithTheValidNames() {
+        for (Map.Entry<String, String> wrong : Map.of(
+                "railyard.networks.mainnet.routing", "random",
+                "railyard.rate-limit.backend", "memcached",
+                "railyard.rate-limit.redis-failure-mode", "fail-maybe",
+                "railyard.access-log.format", "xml").entrySet()) {
+            Map<String, String> p = valid();
+            p.put(wrong.getKey(), wrong.getValue());
+            RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> config(p));
+            String message = String.valueOf(e.getMessage());
+            assertTrue(message.contains(wrong.getValue()), wrong + ": " + message);
+        }
+        Map<String, String> p = valid();
+        p.put("railyard.networks.mainnet.routing", "least-connections");
+        p.put("railyard.rate-limit.redis-failure-mode", "fail-closed");
+        RailyardConfig c = config(p);
+        assertEquals(Routing.LEAST_CONNECTIONS, c.networks().get("mainnet").routing());
+        assertEquals(RedisFailureMode.FAIL_CLOSED, c.rateLimit().redisFailureMode());
     }
 }

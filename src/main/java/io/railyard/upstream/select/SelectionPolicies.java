@@ -1,24 +1,21 @@
 package io.railyard.upstream.select;
 
+import io.railyard.config.Routing;
 import io.railyard.upstream.Upstream;
 
 import java.util.List;
 
-/** Maps a network's configured {@code routing} name to its policy, so configuration errors name the valid choices. */
+/** The policy a network's configured {@link Routing} stands for. */
 public final class SelectionPolicies {
-
-    public static final List<String> NAMES = List.of("round-robin", "least-connections", "ip-hash");
 
     private SelectionPolicies() {
     }
 
-    public static SelectionPolicy create(String routing, List<Upstream> all) {
-        return switch (routing == null ? "" : routing) {
-            case "round-robin" -> new RoundRobin(all);
-            case "least-connections" -> new LeastConnections();
-            case "ip-hash" -> new IpHash(all);
-            default -> throw new IllegalArgumentException(
-                    "unknown routing '" + routing + "', expected one of: " + String.join(", ", NAMES));
+    public static SelectionPolicy create(Routing routing, List<Upstream> all) {
+        return switch (routing) {
+            case ROUND_ROBIN -> new RoundRobin(all);
+            case LEAST_CONNECTIONS -> new LeastConnections();
+            case IP_HASH -> new IpHash(all);
         };
     }
 }

@@ -1,5 +1,6 @@
 package io.railyard.upstream.select;
 
+import io.railyard.config.Routing;
 import io.railyard.upstream.Upstream;
 import org.junit.jupiter.api.Test;
 
@@ -8,30 +9,17 @@ import java.util.List;
 import static io.railyard.upstream.select.RoundRobinTest.pool;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SelectionPoliciesTest {
 
     private final List<Upstream> all = pool(1, 2);
 
     @Test
-    void namesMatchPolicies() {
-        assertEquals(List.of("round-robin", "least-connections", "ip-hash"), SelectionPolicies.NAMES);
-        assertInstanceOf(RoundRobin.class, SelectionPolicies.create("round-robin", all));
-        assertInstanceOf(LeastConnections.class, SelectionPolicies.create("least-connections", all));
-        assertInstanceOf(IpHash.class, SelectionPolicies.create("ip-hash", all));
-    }
-
-    @Test
-    void unknownNameListsValidOnes() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> SelectionPolicies.create("random", all));
-        assertTrue(e.getMessage().contains("'random'"), e.getMessage());
-        for (String name : SelectionPolicies.NAMES) {
-            assertTrue(e.getMessage().contains(name), e.getMessage());
-        }
-        assertThrows(IllegalArgumentException.class, () -> SelectionPolicies.create(null, all));
-        assertThrows(IllegalArgumentException.class, () -> SelectionPolicies.create("Round-Robin", all));
+    void everyRoutingChoiceHasItsPolicy() {
+        assertInstanceOf(RoundRobin.class, SelectionPolicies.create(Routing.ROUND_ROBIN, all));
+        assertInstanceOf(LeastConnections.class, SelectionPolicies.create(Routing.LEAST_CONNECTIONS, all));
+        assertInstanceOf(IpHash.class, SelectionPolicies.create(Routing.IP_HASH, all));
+        assertEquals(List.of("round-robin", "least-connections", "ip-hash"),
+                List.of(Routing.values()).stream().map(Routing::configName).toList(), "the names configuration uses");
     }
 }
