@@ -19,8 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The packaged gateway stopped by a configuration mistake says what to fix, one line per mistake, with no stack
- * trace: a value the validator refuses, a misspelled key (with the key it probably meant), a broken YAML file
- * (named, with line and column).
+ * trace: a value the validator refuses, a choice outside its list, a misspelled key (with the key it probably meant),
+ * a broken YAML file (named, with line and column).
  */
 class ConfigErrorsIT {
 
@@ -60,6 +60,16 @@ class ConfigErrorsIT {
         assertEquals(1, exit.code(), exit.output());
         assertTrue(exit.output().contains("railyard.networks.main.chainId (SysPropConfigSource): did you mean"
                 + " railyard.networks.main.chain-id?"), exit.output());
+        assertNoStackTrace(exit);
+    }
+
+    @Test
+    void aChoiceOutsideItsListNamesTheValidOnes(@TempDir Path dir) throws Exception {
+        Exit exit = run(dir, "-Drailyard.networks.main.chain-id=1", "-Drailyard.networks.main.routing=random",
+                "-Drailyard.networks.main.upstreams.a.url=http://127.0.0.1:9");
+        assertEquals(1, exit.code(), exit.output());
+        assertTrue(exit.output().contains("railyard.networks.main.routing with the config value \"random\""), exit.output());
+        assertTrue(exit.output().contains("allowed values: round-robin"), exit.output());
         assertNoStackTrace(exit);
     }
 
