@@ -31,7 +31,6 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Turns one client body into its answer: decodes it, runs every request through the pipeline (method policy →
@@ -169,12 +168,9 @@ public class RpcGateway {
                 : "Limit exceeded: " + (client.key() != null ? "API key '" + client.key().name() + "'" : "client " + client.address())
                 + " is over " + format(limit.rate()) + " requests/s (burst " + format(limit.burst()) + "); retry in "
                 + decision.retryAfterSeconds() + " s", requestId);
-        String policyName = client.key() != null ? "key" : "ip";
-        Map<String, String> headers = Map.of(
-                "Retry-After", Long.toString(decision.retryAfterSeconds()),
-                "RateLimit-Policy", "\"" + policyName + "\";q=" + (long) limit.burst() + ";w=" + limit.windowSeconds(),
-                "RateLimit", "\"" + policyName + "\";r=0;t=" + decision.retryAfterSeconds());
-        return toEveryRequest(decoded, error, code, headers);
+        GatewayReply.LimitAdvice advice = new GatewayReply.LimitAdvice(client.key() != null ? "key" : "ip",
+                decision.retryAfterSeconds(), (long) limit.burst(), limit.windowSeconds());
+        return toEveryRequest(decoded, error, code).withLimit(advice);
     }
 
     /**
@@ -182,12 +178,12 @@ public class RpcGateway {
      * it with that request's id: one error for a single request, one per entry (notifications left out) for a batch.
      */
     public GatewayReply refuseEvery(byte[] body, RpcErrorCode code, String message, RequestId requestId) {
-        return toEveryRequest(codec.decode(body), RpcAnswer.error(code, message, requestId), code, Map.of());
+        return toEveryRequest(codec.decode(body), RpcAnswer.error(code, message, requestId), code);
     }
 
-    private static GatewayReply toEveryRequest(RpcBody decoded, RpcAnswer error, RpcErrorCode code, Map<String, String> headers) {
+    private static GatewayReply toEveryRequest(RpcBody decoded, RpcAnswer error, RpcErrorCode code) {
         if (!(decoded instanceof RpcBody.Batch batch)) {
-            return GatewayReply.of(error, decoded instanceof RpcBody.Single single ? single.item().replyId() : RpcAnswer.NULL, headers);
+            return GatewayReply.of(error, decoded instanceof RpcBody.Single single ? single.item().replyId() : RpcAnswer.NULL);
         }
         Buffer out = Buffer.buffer().appendByte((byte) '[');
         boolean first = true;
@@ -202,7 +198,7 @@ public class RpcGateway {
             error.writeTo(out, item.replyId());
         }
         out.appendByte((byte) ']');
-        return new GatewayReply(code.httpStatus(), out, headers);
+        return GatewayReply.refusedBatch(out, code);
     }
 
     private static String format(double v) {
@@ -219,7 +215,7 @@ public class RpcGateway {
         }
         if (decoded instanceof RpcBody.Single single) {
             return answer(pool, single.item(), client, deadline, scope, access, null, requestId).map(answer -> answer == null
-                    ? new GatewayReply(204, null)
+                    ? GatewayReply.NOTHING
                     : GatewayReply.of(answer, single.item().replyId()));
         }
         List<RpcItem> items = ((RpcBody.Batch) decoded).items();
@@ -245,9 +241,9 @@ public class RpcGateway {
                 answer.writeTo(out, items.get(i).replyId());
             }
             if (first) {
-                return new GatewayReply(204, null);
+                return GatewayReply.NOTHING;
             }
-            return new GatewayReply(200, out.appendByte((byte) ']'));
+            return GatewayReply.batch(out.appendByte((byte) ']'));
         });
     }
 

@@ -274,7 +274,7 @@ public class RpcRoutes {
         }
         gateway.handle(pool, body, client, apiKey, scope, access, id).onComplete(done -> {
             if (access != null) {
-                ACCESS.info(access.line(done.succeeded() ? done.result().status() : 500, accessLogJson));
+                ACCESS.info(access.line(done.succeeded() ? done.result().httpStatus() : 500, accessLogJson));
             }
             if (response.closed() || response.ended()) {
                 return;
@@ -293,14 +293,20 @@ public class RpcRoutes {
         });
     }
 
+    /** The gateway's reply as HTTP: its status, the rate-limit headers (IETF httpapi draft) when limited, the body. */
     private static void write(HttpServerResponse response, GatewayReply reply) {
-        reply.headers().forEach(response::putHeader);
+        GatewayReply.LimitAdvice limit = reply.limit();
+        if (limit != null) {
+            response.putHeader("Retry-After", Long.toString(limit.retryAfterSeconds()))
+                    .putHeader("RateLimit-Policy", "\"" + limit.policy() + "\";q=" + limit.burst() + ";w=" + limit.windowSeconds())
+                    .putHeader("RateLimit", "\"" + limit.policy() + "\";r=0;t=" + limit.retryAfterSeconds());
+        }
         if (reply.answer() != null) {
-            reply(response, reply.status(), reply.answer(), reply.answerId());
+            reply(response, reply.httpStatus(), reply.answer(), reply.answerId());
         } else if (reply.body() == null) {
-            response.setStatusCode(reply.status()).end();
+            response.setStatusCode(reply.httpStatus()).end();
         } else {
-            reply(response, reply.status(), reply.body());
+            reply(response, reply.httpStatus(), reply.body());
         }
     }
 
