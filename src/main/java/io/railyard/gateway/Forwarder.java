@@ -184,7 +184,8 @@ final class Forwarder implements RpcInterceptor {
      * then settled on its own, so an entry the node could not answer fails over alone; when the whole batch
      * fails (or the node does not take batches) every entry goes its own way.
      */
-    void flush(BatchGroup group) {
+    @Override
+    public void batchEnded(BatchGroup group) {
         List<BatchGroup.Pending> items = group.drain();
         if (items.isEmpty()) {
             return;

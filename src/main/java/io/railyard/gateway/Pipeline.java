@@ -24,4 +24,11 @@ final class Pipeline {
     Future<RpcAnswer> run(RpcCall call) {
         return nexts[0].proceed(call);
     }
+
+    /** Tells every stage that the batch's entries have all been run. */
+    void batchEnded(BatchGroup group) {
+        for (RpcInterceptor stage : stages) {
+            stage.batchEnded(group);
+        }
+    }
 }

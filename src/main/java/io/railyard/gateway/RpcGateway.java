@@ -61,7 +61,6 @@ public class RpcGateway {
 
     private RpcCodec codec;
     private Pipeline pipeline;
-    private Forwarder forwarder;
     private ResponseCache cache;
     private long requestTimeoutNanos;
 
@@ -82,9 +81,8 @@ public class RpcGateway {
         }
         // After the cache: a pinned latest read is keyed by its tag, so it is never taken for an immutable answer.
         stages.add(new HeadGuard());
-        forwarder = new Forwarder(pools.client(), config.forward().maxAttempts(), config.forward().tryTimeout().toMillis(), stats,
-                config.errors().exposeUpstreamNames());
-        stages.add(forwarder);
+        stages.add(new Forwarder(pools.client(), config.forward().maxAttempts(), config.forward().tryTimeout().toMillis(), stats,
+                config.errors().exposeUpstreamNames()));
         pipeline = new Pipeline(stages);
     }
 
@@ -224,7 +222,7 @@ public class RpcGateway {
         for (RpcItem item : items) {
             answers.add(answer(pool, item, client, deadline, scope, access, group, requestId));
         }
-        forwarder.flush(group);
+        pipeline.batchEnded(group);
         return Future.join(answers).map(done -> {
             Buffer out = Buffer.buffer(256 * items.size());
             out.appendByte((byte) '[');
