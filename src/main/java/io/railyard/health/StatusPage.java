@@ -119,7 +119,7 @@ public class StatusPage {
                 .put("reason", Redact.urls(u.stateReason()))
                 .put("since", Instant.ofEpochMilli(u.stateSinceMillis()).toString())
                 .put("head", u.head())
-                .put("lag", u.head() < 0 || pool.bestHead() < 0 ? null : Math.max(0, pool.bestHead() - u.head()))
+                .put("lag", pool.lag(u) < 0 ? null : pool.lag(u))
                 .put("finalized", u.finalized())
                 .put("latencyEwmaMs", Double.isNaN(ewma) ? null : round(ewma))
                 .put("latencyP99Ms", Double.isNaN(p99) || p99 == 0 ? null : round(p99))

@@ -5,7 +5,6 @@ import io.quarkus.runtime.StartupEvent;
 import io.railyard.config.RailyardConfig;
 import io.railyard.evm.BlockRef;
 import io.railyard.jsonrpc.RpcAnswer;
-import io.railyard.metrics.Meters;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -52,9 +51,6 @@ public class HealthChecker {
 
     @Inject
     Clock clock;
-
-    @Inject
-    Meters meters;
 
     private HealthPolicy policy;
     private final Map<Upstream, Counters> counters = new HashMap<>();
@@ -237,9 +233,7 @@ public class HealthChecker {
     }
 
     private void eject(Upstream u, String tag, String reason) {
-        LOG.warnf("%s ejected: %s", u, reason);
-        meters.ejection(u.network(), u.name(), tag);
-        u.markEjected(reason, clock.millis());
+        pools.ejections().eject(u, tag, reason);
     }
 
     private static long lowestAmongHealthy(UpstreamPool pool, ToLongFunction<Upstream> block) {

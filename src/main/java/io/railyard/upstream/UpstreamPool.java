@@ -72,6 +72,12 @@ public final class UpstreamPool {
         return policy;
     }
 
+    /** Blocks {@code upstream} is behind the network's best head; -1 while either head is unknown. */
+    public long lag(Upstream upstream) {
+        long best = bestHead;
+        return upstream.head() < 0 || best < 0 ? -1 : Math.max(0, best - upstream.head());
+    }
+
     /** Highest head among healthy upstreams, -1 while unknown. */
     public long bestHead() {
         return bestHead;

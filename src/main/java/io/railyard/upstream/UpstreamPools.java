@@ -57,8 +57,11 @@ public class UpstreamPools {
     private UpstreamClient client;
     private Devnet devnet;
 
+    private Ejections ejections;
+
     @PostConstruct
     void build() {
+        ejections = new Ejections(meters, clock);
         boolean devMode = LaunchMode.current() == LaunchMode.DEVELOPMENT;
         List<String> errors = ConfigValidator.validate(config, devMode);
         if (!errors.isEmpty()) {
@@ -116,8 +119,7 @@ public class UpstreamPools {
                     String last = u.stats().lastError();
                     String reason = "circuit breaker open: at least " + Math.round(cb.failureRatio() * 100) + "% of the last "
                             + cb.requestVolume() + " calls failed" + (last == null ? "" : ", last: " + last);
-                    listener.ejected(u, HealthPolicy.CIRCUIT_BREAKER, reason);
-                    u.markEjected(reason, clock.millis());
+                    ejections.eject(u, HealthPolicy.CIRCUIT_BREAKER, reason);
                 }
             }));
             upstreams.add(u);
@@ -135,7 +137,7 @@ public class UpstreamPools {
             meters.upstreamGauges(pool.network(), u.name(), u,
                     x -> x.isHealthy() ? 1 : 0,
                     Upstream::head,
-                    x -> x.head() < 0 || pool.bestHead() < 0 ? 0 : Math.max(0, pool.bestHead() - x.head()),
+                    x -> Math.max(0, pool.lag(x)),
                     Upstream::inFlight);
         }
     }
@@ -168,18 +170,9 @@ public class UpstreamPools {
         return client;
     }
 
-    /** Told when live traffic ejects an upstream (its breaker opened); the health checker reports probe verdicts. */
-    public interface EjectionListener {
-        void ejected(Upstream upstream, String reason, String detail);
-    }
-
-    private volatile EjectionListener listener = (u, reason, detail) -> {
-        meters.ejection(u.network(), u.name(), reason);
-        LOG.warnf("%s ejected: %s", u, detail);
-    };
-
-    public void listener(EjectionListener listener) {
-        this.listener = listener;
+    /** How upstreams are ejected, by probes and breakers alike. */
+    public Ejections ejections() {
+        return ejections;
     }
 
     /** The devnet dev mode started, or null. */

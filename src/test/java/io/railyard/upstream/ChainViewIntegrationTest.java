@@ -57,7 +57,7 @@ class ChainViewIntegrationTest {
     @Test
     void twoHungNodesCannotGetTheLastAnsweringOneEjected() {
         long head = pool().servedHead();
-        try (LogCapture log = LogCapture.of(HealthChecker.class)) {
+        try (LogCapture log = LogCapture.ofPackage(HealthChecker.class)) {
             fakes.get(0).everything(req -> new FakeUpstream.Hang());
             fakes.get(1).everything(req -> new FakeUpstream.Hang());
             Await.until("the hung nodes ejected", () -> !pool().upstreams().get(0).isHealthy() && !pool().upstreams().get(1).isHealthy());
@@ -72,7 +72,7 @@ class ChainViewIntegrationTest {
 
     @Test
     void whenNoUpstreamPassesTheRulesThePanicRuleServesFromThoseThatAnswer() throws Exception {
-        try (LogCapture log = LogCapture.of(HealthChecker.class)) {
+        try (LogCapture log = LogCapture.ofPackage(HealthChecker.class)) {
             fakes.nodes().forEach(FakeUpstream::stop);
             Await.until("every upstream ejected", () -> pool().upstreams().stream().noneMatch(Upstream::isHealthy));
             assertFalse(pool().inPanic(), "nobody answers: no panic, nothing to serve from");

@@ -32,7 +32,7 @@ class UnreachableAtStartupTest {
 
         @Override
         public Map<String, String> start() {
-            log = LogCapture.of(HealthChecker.class);
+            log = LogCapture.ofPackage(HealthChecker.class);
             int closed;
             try (ServerSocket s = new ServerSocket(0)) {
                 closed = s.getLocalPort();
