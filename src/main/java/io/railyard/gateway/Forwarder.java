@@ -89,23 +89,115 @@ final class Forwarder implements RpcInterceptor {
         if (call.batch() != null && groupable(spec)) {
             call.batch().add(new BatchGroup.Pending(call, spec, minHead, result));
         } else {
-            attempt(call, spec, minHead, 0L, 1, null, result);
+            new Attempt(call, spec, minHead, result).tryNext();
         }
         return result.future();
     }
 
-    private void attempt(RpcCall call, MethodSpec spec, long minHead, long tried, int attempt, Miss lastFailure,
-                         Promise<RpcAnswer> result) {
-        UpstreamPool pool = call.pool();
-        List<Upstream> candidates = pool.candidates(minHead, tried);
-        long remaining = call.remainingMillis();
-        if (candidates.isEmpty() || remaining <= 0) {
-            result.complete(unavailable(call, lastFailure, remaining <= 0));
-            return;
+    /**
+     * One call's way through its tries: the upstreams tried so far, how many tries there were, what the last one
+     * missed, and the promise the client's answer completes.
+     */
+    private final class Attempt {
+        private final RpcCall call;
+        private final MethodSpec spec;
+        /** The block the call names, which a node must have (-1: none). */
+        private final long minHead;
+        private final Promise<RpcAnswer> result;
+        /** The upstreams tried before the current try, as {@link UpstreamPool#exclude} builds them. */
+        private long tried;
+        /** Tries so far, the current one included. */
+        private int tries;
+        private Miss lastMiss;
+
+        Attempt(RpcCall call, MethodSpec spec, long minHead, Promise<RpcAnswer> result) {
+            this.call = call;
+            this.spec = spec;
+            this.minHead = minHead;
+            this.result = result;
         }
-        Upstream upstream = pool.policy().pick(candidates, call.clientKey());
-        send(upstream, call, tryBudget(remaining, attempt, candidates.size()), call.scope())
-                .onComplete(done -> settle(call, spec, minHead, tried, attempt, upstream, done, result));
+
+        /** Picks an untried upstream and sends the call to it; answers "unavailable" when none is left or time is up. */
+        void tryNext() {
+            UpstreamPool pool = call.pool();
+            List<Upstream> candidates = pool.candidates(minHead, tried);
+            long remaining = call.remainingMillis();
+            if (candidates.isEmpty() || remaining <= 0) {
+                result.complete(unavailable(call, lastMiss, remaining <= 0));
+                return;
+            }
+            tries++;
+            Upstream upstream = pool.policy().pick(candidates, call.clientKey());
+            send(upstream, call, tryBudget(remaining, tries, candidates.size()), call.scope())
+                    .onComplete(done -> settle(upstream, done));
+        }
+
+        /** Counts a try that {@code upstream} answered outside this attempt (as an entry of an upstream batch). */
+        Attempt triedOnce() {
+            tries = 1;
+            return this;
+        }
+
+        /**
+         * Decides what one upstream's outcome means for the call: the answer, another try elsewhere (a failure
+         * another node could fix, or a node lacking the data), or a second opinion on a null.
+         */
+        void settle(Upstream upstream, AsyncResult<RpcAnswer> done) {
+            UpstreamPool pool = call.pool();
+            boolean canRetry = tries < maxAttempts && !call.scope().isCancelled();
+            if (done.succeeded()) {
+                RpcAnswer answer = done.result();
+                long shown = HeadEvidence.blockShown(call.request(), answer);
+                if (pool.plausibleHead(shown)) {
+                    // Fresher than the last probe: latest may now mean this block, and this node is known to have it.
+                    upstream.raiseHead(shown);
+                    pool.raiseServedHead(shown);
+                }
+                if (canRetry && answer.isError() && !spec.has(Trait.WRITE) && NodeErrors.meansMissingData(answer.errorCode(), answer.errorText())
+                        && othersLeft(upstream)) {
+                    failOver(upstream, new Miss(upstream, LACKS_DATA, upstream + ": " + answer.errorText()));
+                    return;
+                }
+                if (canRetry && answer.isNullResult() && spec.has(Trait.NULL_RECHECK) && tries == 1 && othersLeft(upstream)) {
+                    // A lagging node may not have the transaction or block yet: ask one more before saying null.
+                    recheckNull(call, minHead, UpstreamPool.exclude(tried, upstream), answer, result);
+                    return;
+                }
+                if (spec.has(Trait.FILTER_CREATE) && !answer.isError()) {
+                    filterOwners.put(filterKey(call.network(), answer.result()), upstream);
+                }
+                result.complete(answer);
+                return;
+            }
+            UpstreamFailure failure = (UpstreamFailure) done.cause();
+            if (failure.kind() == UpstreamFailure.Kind.CANCELLED) {
+                result.complete(RpcAnswer.error(RpcErrorCode.RESOURCE_UNAVAILABLE, Unavailable.CANCELLED.message(null), call.requestId()));
+                return;
+            }
+            if (failure.kind() == UpstreamFailure.Kind.ANSWER_BUDGET) {
+                // Not the node's fault, and another node's answer would not fit either.
+                result.complete(RpcAnswer.error(RpcErrorCode.OVERLOADED, "Gateway overloaded: upstream answers being received"
+                        + " fill railyard.forward.max-answer-bytes-in-flight; retry shortly", call.requestId()));
+                return;
+            }
+            boolean mayResend = !spec.has(Trait.NOT_RETRYABLE) || !failure.maybeDelivered();
+            if (canRetry && mayResend) {
+                failOver(upstream, Miss.of(upstream, failure));
+            } else {
+                result.complete(unavailable(call, Miss.of(upstream, failure), false));
+            }
+        }
+
+        private boolean othersLeft(Upstream upstream) {
+            return !call.pool().candidates(minHead, UpstreamPool.exclude(tried, upstream)).isEmpty();
+        }
+
+        private void failOver(Upstream from, Miss miss) {
+            stats.failover(call.network());
+            tried = UpstreamPool.exclude(tried, from);
+            lastMiss = miss;
+            tryNext();
+        }
     }
 
     /**
@@ -116,61 +208,6 @@ final class Forwarder implements RpcInterceptor {
     private long tryBudget(long remainingMs, int attempt, int untriedCandidates) {
         int triesLeft = Math.max(1, Math.min(maxAttempts - attempt + 1, untriedCandidates));
         return Math.min(tryTimeoutMs, Math.max(1, remainingMs / triesLeft));
-    }
-
-    /**
-     * Decides what one upstream's outcome means for a call: the answer, another try elsewhere (a failure another
-     * node could fix, or a node lacking the data), or a second opinion on a null.
-     */
-    private void settle(RpcCall call, MethodSpec spec, long minHead, long tried, int attempt, Upstream upstream,
-                        AsyncResult<RpcAnswer> done, Promise<RpcAnswer> result) {
-        UpstreamPool pool = call.pool();
-        boolean canRetry = attempt < maxAttempts && !call.scope().isCancelled();
-        if (done.succeeded()) {
-            RpcAnswer answer = done.result();
-            long shown = HeadEvidence.blockShown(call.request(), answer);
-            if (pool.plausibleHead(shown)) {
-                // Fresher than the last probe: latest may now mean this block, and this node is known to have it.
-                upstream.raiseHead(shown);
-                pool.raiseServedHead(shown);
-            }
-            if (canRetry && answer.isError() && !spec.has(Trait.WRITE) && NodeErrors.meansMissingData(answer.errorCode(), answer.errorText())
-                    && pool.candidates(minHead, UpstreamPool.exclude(tried, upstream)).size() > 0) {
-                stats.failover(call.network());
-                attempt(call, spec, minHead, UpstreamPool.exclude(tried, upstream), attempt + 1,
-                        new Miss(upstream, LACKS_DATA, upstream + ": " + answer.errorText()), result);
-                return;
-            }
-            if (canRetry && answer.isNullResult() && spec.has(Trait.NULL_RECHECK) && attempt == 1
-                    && pool.candidates(minHead, UpstreamPool.exclude(tried, upstream)).size() > 0) {
-                // A lagging node may not have the transaction or block yet: ask one more before saying null.
-                recheckNull(call, minHead, UpstreamPool.exclude(tried, upstream), answer, result);
-                return;
-            }
-            if (spec.has(Trait.FILTER_CREATE) && !answer.isError()) {
-                filterOwners.put(filterKey(call.network(), answer.result()), upstream);
-            }
-            result.complete(answer);
-            return;
-        }
-        UpstreamFailure failure = (UpstreamFailure) done.cause();
-        if (failure.kind() == UpstreamFailure.Kind.CANCELLED) {
-            result.complete(RpcAnswer.error(RpcErrorCode.RESOURCE_UNAVAILABLE, Unavailable.CANCELLED.message(null), call.requestId()));
-            return;
-        }
-        if (failure.kind() == UpstreamFailure.Kind.ANSWER_BUDGET) {
-            // Not the node's fault, and another node's answer would not fit either.
-            result.complete(RpcAnswer.error(RpcErrorCode.OVERLOADED, "Gateway overloaded: upstream answers being received"
-                    + " fill railyard.forward.max-answer-bytes-in-flight; retry shortly", call.requestId()));
-            return;
-        }
-        boolean mayResend = !spec.has(Trait.NOT_RETRYABLE) || !failure.maybeDelivered();
-        if (canRetry && mayResend) {
-            stats.failover(call.network());
-            attempt(call, spec, minHead, UpstreamPool.exclude(tried, upstream), attempt + 1, Miss.of(upstream, failure), result);
-        } else {
-            result.complete(unavailable(call, Miss.of(upstream, failure), false));
-        }
     }
 
     /** Plain reads: no write, no filter, no broadcast, nothing that must stay on one node or be sent once. */
@@ -201,7 +238,7 @@ final class Forwarder implements RpcInterceptor {
         Upstream upstream = candidates.isEmpty() ? null : pool.policy().pick(candidates, first.clientKey());
         if (items.size() == 1 || upstream == null || remaining <= 0 || upstream.batchesRejected()) {
             for (BatchGroup.Pending p : items) {
-                attempt(p.call(), p.spec(), p.minHead(), 0L, 1, null, p.result());
+                attemptOf(p).tryNext();
             }
             return;
         }
@@ -227,16 +264,20 @@ final class Forwarder implements RpcInterceptor {
                     for (int i = 0; i < items.size(); i++) {
                         BatchGroup.Pending p = items.get(i);
                         if (failure != null && failure.kind() == UpstreamFailure.Kind.BATCH_REJECTED) {
-                            attempt(p.call(), p.spec(), p.minHead(), 0L, 1, null, p.result());
+                            attemptOf(p).tryNext();
                             continue;
                         }
                         RpcAnswer answer = failure == null ? done.result()[i] : null;
                         AsyncResult<RpcAnswer> outcome = answer != null ? Future.succeededFuture(answer)
                                 : Future.failedFuture(failure != null ? failure : new UpstreamFailure(UpstreamFailure.Kind.BAD_REPLY,
                                 upstream, "entry missing from the batch answer"));
-                        settle(p.call(), p.spec(), p.minHead(), 0L, 1, upstream, outcome, p.result());
+                        attemptOf(p).triedOnce().settle(upstream, outcome);
                     }
                 });
+    }
+
+    private Attempt attemptOf(BatchGroup.Pending pending) {
+        return new Attempt(pending.call(), pending.spec(), pending.minHead(), pending.result());
     }
 
     /** Stands for a whole batch in the per-call stats: the node answered. */
