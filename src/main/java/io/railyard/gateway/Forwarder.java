@@ -4,56 +4,38 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.railyard.evm.BlockRef;
 import io.railyard.evm.HeadEvidence;
-import io.railyard.evm.Keccak256;
 import io.railyard.evm.MethodCatalog;
 import io.railyard.evm.MethodSpec;
 import io.railyard.evm.NodeErrors;
+import io.railyard.evm.Params;
 import io.railyard.evm.Trait;
 import io.railyard.jsonrpc.RpcAnswer;
 import io.railyard.jsonrpc.RpcErrorCode;
 import io.railyard.jsonrpc.RpcRequest;
-import io.railyard.upstream.CallScope;
-import io.railyard.upstream.Redact;
 import io.railyard.upstream.Upstream;
-import io.railyard.upstream.UpstreamClient;
 import io.railyard.upstream.UpstreamFailure;
 import io.railyard.upstream.UpstreamPool;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The last stage: picks an upstream and sends the call, failing over to another upstream within the call's
  * deadline and a bounded number of tries when a try fails in a way another node could fix. Writes that a node
- * may have received are never re-sent, except signed transactions, which are nonce-protected and are broadcast
- * to every healthy upstream at once. When no upstream answers, the client is told why in a reason class only
- * ({@link Unavailable}, {@link UpstreamFailure#reason()}) and the log line with the same request id has the details.
+ * may have received are never re-sent (signed transactions are broadcast before this stage, {@link Broadcast}).
+ * Filters stay with the node that created them; a client batch's plain reads go to one node as one batch.
  */
 final class Forwarder implements RpcInterceptor {
-
-    private static final Logger LOG = Logger.getLogger(Forwarder.class);
-
-    /** What a failed try tells: the reason class a client may read, and the details only the log gets. */
-    private record Miss(Upstream upstream, String reason, String detail) {
-        static Miss of(Upstream upstream, Throwable failure) {
-            return failure instanceof UpstreamFailure f ? new Miss(upstream, f.reason(), f.getMessage())
-                    : new Miss(upstream, UpstreamFailure.Kind.RESET.reason(), upstream + ": " + failure);
-        }
-    }
 
     /** A node said it lacks the data (unknown block, missing trie node) and another was asked. */
     private static final String LACKS_DATA = "node lacks the data";
 
-    private final UpstreamClient client;
-    private final boolean exposeUpstreamNames;
+    private final UpstreamCalls calls;
     private final int maxAttempts;
     private final long tryTimeoutMs;
     private final ForwardStats stats;
@@ -64,20 +46,16 @@ final class Forwarder implements RpcInterceptor {
             .executor(Runnable::run)
             .build();
 
-    Forwarder(UpstreamClient client, int maxAttempts, long tryTimeoutMs, ForwardStats stats, boolean exposeUpstreamNames) {
-        this.client = client;
-        this.exposeUpstreamNames = exposeUpstreamNames;
+    Forwarder(UpstreamCalls calls, int maxAttempts) {
+        this.calls = calls;
         this.maxAttempts = maxAttempts;
-        this.tryTimeoutMs = tryTimeoutMs;
-        this.stats = stats;
+        this.tryTimeoutMs = calls.tryTimeoutMs();
+        this.stats = calls.stats();
     }
 
     @Override
     public Future<RpcAnswer> intercept(RpcCall call, Next next) {
         MethodSpec spec = MethodCatalog.spec(call.method());
-        if (spec.has(Trait.BROADCAST) && call.pool().broadcastTransactions()) {
-            return broadcast(call);
-        }
         if (spec.has(Trait.FILTER_USE)) {
             Upstream owner = filterOwner(call);
             if (owner != null) {
@@ -108,7 +86,7 @@ final class Forwarder implements RpcInterceptor {
         private long tried;
         /** Tries so far, the current one included. */
         private int tries;
-        private Miss lastMiss;
+        private UpstreamCalls.Miss lastMiss;
 
         Attempt(RpcCall call, MethodSpec spec, long minHead, Promise<RpcAnswer> result) {
             this.call = call;
@@ -123,12 +101,12 @@ final class Forwarder implements RpcInterceptor {
             List<Upstream> candidates = pool.candidates(minHead, tried);
             long remaining = call.remainingMillis();
             if (candidates.isEmpty() || remaining <= 0) {
-                result.complete(unavailable(call, lastMiss, remaining <= 0));
+                result.complete(calls.unavailable(call, lastMiss, remaining <= 0));
                 return;
             }
             tries++;
             Upstream upstream = pool.policy().pick(candidates, call.clientKey());
-            send(upstream, call, tryBudget(remaining, tries, candidates.size()), call.scope())
+            calls.send(upstream, call, tryBudget(remaining, tries, candidates.size()), call.scope())
                     .onComplete(done -> settle(upstream, done));
         }
 
@@ -155,7 +133,7 @@ final class Forwarder implements RpcInterceptor {
                 }
                 if (canRetry && answer.isError() && !spec.has(Trait.WRITE) && NodeErrors.meansMissingData(answer.errorCode(), answer.errorText())
                         && othersLeft(upstream)) {
-                    failOver(upstream, new Miss(upstream, LACKS_DATA, upstream + ": " + answer.errorText()));
+                    failOver(upstream, new UpstreamCalls.Miss(upstream, LACKS_DATA, upstream + ": " + answer.errorText()));
                     return;
                 }
                 if (canRetry && answer.isNullResult() && spec.has(Trait.NULL_RECHECK) && tries == 1 && othersLeft(upstream)) {
@@ -182,9 +160,9 @@ final class Forwarder implements RpcInterceptor {
             }
             boolean mayResend = !spec.has(Trait.NOT_RETRYABLE) || !failure.maybeDelivered();
             if (canRetry && mayResend) {
-                failOver(upstream, Miss.of(upstream, failure));
+                failOver(upstream, UpstreamCalls.Miss.of(upstream, failure));
             } else {
-                result.complete(unavailable(call, Miss.of(upstream, failure), false));
+                result.complete(calls.unavailable(call, UpstreamCalls.Miss.of(upstream, failure), false));
             }
         }
 
@@ -192,7 +170,7 @@ final class Forwarder implements RpcInterceptor {
             return !call.pool().candidates(minHead, UpstreamPool.exclude(tried, upstream)).isEmpty();
         }
 
-        private void failOver(Upstream from, Miss miss) {
+        private void failOver(Upstream from, UpstreamCalls.Miss miss) {
             stats.failover(call.network());
             tried = UpstreamPool.exclude(tried, from);
             lastMiss = miss;
@@ -251,11 +229,11 @@ final class Forwarder implements RpcInterceptor {
         }
         upstream.startCall();
         long started = System.nanoTime();
-        upstream.breaker().call(() -> client.callBatch(upstream, requests, Math.min(tryTimeoutMs, remaining), first.scope()))
+        upstream.breaker().call(() -> calls.client().callBatch(upstream, requests, Math.min(tryTimeoutMs, remaining), first.scope()))
                 .onComplete(done -> {
                     upstream.endCall();
                     long nanos = System.nanoTime() - started;
-                    UpstreamFailure failure = done.failed() ? asFailure(upstream, done.cause()) : null;
+                    UpstreamFailure failure = done.failed() ? UpstreamCalls.asFailure(upstream, done.cause()) : null;
                     if (failure == null) {
                         stats.upstreamAnswered(upstream, BATCH_ANSWERED, nanos);
                     } else {
@@ -287,7 +265,7 @@ final class Forwarder implements RpcInterceptor {
         List<Upstream> candidates = call.pool().candidates(minHead, tried);
         Upstream other = call.pool().policy().pick(candidates, call.clientKey());
         // A failed second opinion changes nothing: the first node's null stands.
-        send(other, call, Math.min(tryTimeoutMs, Math.max(1, call.remainingMillis())), call.scope()).onComplete(done -> {
+        calls.send(other, call, calls.singleTryMs(call), call.scope()).onComplete(done -> {
             RpcAnswer second = done.succeeded() ? done.result() : null;
             result.complete(second != null && !second.isError() && !second.isNullResult() ? second : nullAnswer);
         });
@@ -295,102 +273,12 @@ final class Forwarder implements RpcInterceptor {
 
     /** One try on one given upstream, no failover: a filter lives in that node's memory. */
     private Future<RpcAnswer> sendTo(Upstream upstream, RpcCall call) {
-        long timeout = Math.min(tryTimeoutMs, Math.max(1, call.remainingMillis()));
-        return send(upstream, call, timeout, call.scope()).recover(failure -> Future.succeededFuture(
-                refuse(call, Unavailable.OWNER_FAILED, Miss.of(upstream, failure), true)));
-    }
-
-    /**
-     * One call to one upstream through its circuit breaker, counted in flight and reported to the stats.
-     *
-     * @return the node's answer, or a failure that is always an {@link UpstreamFailure}
-     */
-    private Future<RpcAnswer> send(Upstream upstream, RpcCall call, long timeoutMs, CallScope scope) {
-        if (call.access() != null) {
-            call.access().upstream(upstream.name());
-        }
-        upstream.startCall();
-        long started = System.nanoTime();
-        return upstream.breaker().call(() -> client.call(upstream, call.method(), call.request().params(), timeoutMs, scope))
-                .transform((AsyncResult<RpcAnswer> done) -> {
-                    upstream.endCall();
-                    long nanos = System.nanoTime() - started;
-                    if (done.succeeded()) {
-                        stats.upstreamAnswered(upstream, done.result(), nanos);
-                        return Future.succeededFuture(done.result());
-                    }
-                    UpstreamFailure failure = asFailure(upstream, done.cause());
-                    stats.upstreamFailed(upstream, failure, nanos);
-                    return Future.<RpcAnswer>failedFuture(failure);
-                });
-    }
-
-    /**
-     * Sends a signed transaction to every healthy upstream at once. The first success answers; "already known"
-     * counts as success (the node has it), answered with the transaction's hash. When none succeeds, the first
-     * node error (say, nonce too low) is the answer, since every node would say the same.
-     */
-    private Future<RpcAnswer> broadcast(RpcCall call) {
-        List<Upstream> targets = call.pool().candidates(-1, 0L);
-        if (targets.isEmpty()) {
-            return Future.succeededFuture(unavailable(call, null, false));
-        }
-        Promise<RpcAnswer> result = Promise.promise();
-        AtomicInteger pending = new AtomicInteger(targets.size());
-        // Answers of one broadcast complete on several event loops.
-        AtomicReference<RpcAnswer> firstError = new AtomicReference<>();
-        AtomicReference<Miss> lastFailure = new AtomicReference<>();
-        // Propagation must not stop because the client that sent it hung up.
-        RpcCall detached = call.detached();
-        for (Upstream upstream : targets) {
-            long timeout = Math.min(tryTimeoutMs, Math.max(1, call.remainingMillis()));
-            send(upstream, call, timeout, detached.scope()).onComplete(done -> {
-                if (done.succeeded()) {
-                    RpcAnswer answer = done.result();
-                    if (!answer.isError()) {
-                        result.tryComplete(answer);
-                    } else if (NodeErrors.isAlreadyKnown(answer.errorCode(), answer.errorText())) {
-                        RpcAnswer known = transactionHash(call.request());
-                        result.tryComplete(known != null ? known : answer);
-                    } else {
-                        firstError.compareAndSet(null, answer);
-                    }
-                } else {
-                    lastFailure.set(Miss.of(upstream, done.cause()));
-                }
-                if (pending.decrementAndGet() == 0 && !result.future().isComplete()) {
-                    RpcAnswer error = firstError.get();
-                    result.tryComplete(error != null ? error : unavailable(call, lastFailure.get(), false));
-                }
-            });
-        }
-        return result.future();
-    }
-
-    /** The first string in the params (the raw transaction, the filter id), or null. */
-    private static String firstStringParam(RpcRequest request) {
-        String params = request.paramsText();
-        int open = params.indexOf('"');
-        int close = open < 0 ? -1 : params.indexOf('"', open + 1);
-        return close < 0 ? null : params.substring(open + 1, close);
-    }
-
-    private static RpcAnswer transactionHash(RpcRequest request) {
-        String rawHex = firstStringParam(request);
-        if (rawHex == null) {
-            return null;
-        }
-        try {
-            byte[] raw = Keccak256.hexToBytes(rawHex);
-            String hash = Keccak256.hexHash(raw);
-            return RpcAnswer.result(("\"" + hash + "\"").getBytes(StandardCharsets.US_ASCII));
-        } catch (RuntimeException e) {
-            return null;
-        }
+        return calls.send(upstream, call, calls.singleTryMs(call), call.scope()).recover(failure -> Future.succeededFuture(
+                calls.refuse(call, Unavailable.OWNER_FAILED, UpstreamCalls.Miss.of(upstream, failure), true)));
     }
 
     private Upstream filterOwner(RpcCall call) {
-        String filterId = firstStringParam(call.request());
+        String filterId = Params.firstString(call.request());
         // Even an ejected owner is asked: no other node knows the filter.
         return filterId == null ? null : filterOwners.getIfPresent(call.network() + "/" + filterId.toLowerCase());
     }
@@ -401,40 +289,5 @@ final class Forwarder implements RpcInterceptor {
             id = id.substring(1, id.length() - 1);
         }
         return network + "/" + id.toLowerCase();
-    }
-
-    private static UpstreamFailure asFailure(Upstream upstream, Throwable cause) {
-        return cause instanceof UpstreamFailure f ? f
-                : new UpstreamFailure(UpstreamFailure.Kind.RESET, upstream, String.valueOf(cause.getMessage()));
-    }
-
-    /**
-     * The answer when no upstream gave one: which situation it was, and the last try's reason class. (A block above
-     * every head is no such situation: the pool then offers every healthy node, whose own answer the client gets.)
-     */
-    private RpcAnswer unavailable(RpcCall call, Miss lastFailure, boolean outOfTime) {
-        if (outOfTime) {
-            return refuse(call, Unavailable.DEADLINE, lastFailure, lastFailure != null);
-        }
-        if (lastFailure != null) {
-            return refuse(call, Unavailable.EVERY_TRY_FAILED, lastFailure, true);
-        }
-        return refuse(call, Unavailable.NO_HEALTHY_UPSTREAM, null, false);
-    }
-
-    /**
-     * One of the gateway's {@code -32002} answers, and its log line: the client gets the situation and a reason
-     * class; the log line, under the same request id, gets the upstream and what exactly went wrong.
-     */
-    private RpcAnswer refuse(RpcCall call, Unavailable situation, Miss miss, boolean withReason) {
-        Object arg = switch (situation) {
-            case NO_HEALTHY_UPSTREAM -> call.network();
-            default -> withReason && miss != null
-                    ? (exposeUpstreamNames ? miss.upstream().name() + ": " + miss.reason() : miss.reason()) : null;
-        };
-        String message = situation.message(arg);
-        LOG.warnf("request %s on %s, %s: %s%s", call.requestId(), call.network(), call.method(), message,
-                miss == null ? "" : "; last failure: " + Redact.urls(miss.detail()));
-        return RpcAnswer.error(RpcErrorCode.RESOURCE_UNAVAILABLE, message, call.requestId());
     }
 }

@@ -34,7 +34,7 @@ import java.util.List;
 
 /**
  * Turns one client body into its answer: decodes it, runs every request through the pipeline (method policy →
- * cache → forward), and writes the answers in request order, each with the client's own id.
+ * cache → head guard → broadcast → forward), and writes the answers in request order, each with the client's own id.
  */
 @ApplicationScoped
 public class RpcGateway {
@@ -81,8 +81,10 @@ public class RpcGateway {
         }
         // After the cache: a pinned latest read is keyed by its tag, so it is never taken for an immutable answer.
         stages.add(new HeadGuard());
-        stages.add(new Forwarder(pools.client(), config.forward().maxAttempts(), config.forward().tryTimeout().toMillis(), stats,
-                config.errors().exposeUpstreamNames()));
+        UpstreamCalls calls = new UpstreamCalls(pools.client(), stats, config.forward().tryTimeout().toMillis(),
+                config.errors().exposeUpstreamNames());
+        stages.add(new Broadcast(calls));
+        stages.add(new Forwarder(calls, config.forward().maxAttempts()));
         pipeline = new Pipeline(stages);
     }
 
