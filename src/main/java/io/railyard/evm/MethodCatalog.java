@@ -10,6 +10,7 @@ import static io.railyard.evm.Trait.BROADCAST;
 import static io.railyard.evm.Trait.FILTER_CREATE;
 import static io.railyard.evm.Trait.FILTER_USE;
 import static io.railyard.evm.Trait.NOT_RETRYABLE;
+import static io.railyard.evm.Trait.NULL_IF_NO_BLOCK;
 import static io.railyard.evm.Trait.NULL_RECHECK;
 import static io.railyard.evm.Trait.SUBSCRIPTION;
 import static io.railyard.evm.Trait.WRITE;
@@ -76,14 +77,14 @@ public final class MethodCatalog {
             m("eth_getHeaderByHash", BY_HASH, -1),
 
             // Keyed by a block parameter (number, tag, hash or EIP-1898 object).
-            m("eth_getBlockByNumber", BY_BLOCK_PARAM, 0),
-            m("eth_getBlockTransactionCountByNumber", BY_BLOCK_PARAM, 0),
+            m("eth_getBlockByNumber", BY_BLOCK_PARAM, 0, NULL_IF_NO_BLOCK),
+            m("eth_getBlockTransactionCountByNumber", BY_BLOCK_PARAM, 0, NULL_IF_NO_BLOCK),
             m("eth_getTransactionByBlockNumberAndIndex", BY_BLOCK_PARAM, 0),
             m("eth_getRawTransactionByBlockNumberAndIndex", BY_BLOCK_PARAM, 0),
             m("eth_getUncleByBlockNumberAndIndex", BY_BLOCK_PARAM, 0),
-            m("eth_getUncleCountByBlockNumber", BY_BLOCK_PARAM, 0),
-            m("eth_getHeaderByNumber", BY_BLOCK_PARAM, 0),
-            m("eth_getBlockReceipts", BY_BLOCK_PARAM, 0),
+            m("eth_getUncleCountByBlockNumber", BY_BLOCK_PARAM, 0, NULL_IF_NO_BLOCK),
+            m("eth_getHeaderByNumber", BY_BLOCK_PARAM, 0, NULL_IF_NO_BLOCK),
+            m("eth_getBlockReceipts", BY_BLOCK_PARAM, 0, NULL_IF_NO_BLOCK),
             m("eth_getBalance", BY_BLOCK_PARAM, 1),
             m("eth_getCode", BY_BLOCK_PARAM, 1),
             m("eth_getStorageAt", BY_BLOCK_PARAM, 2),

@@ -33,6 +33,14 @@ public final class NodeErrors {
             "beyond current head block",              // providers: eth_getLogs past their head
             "after last accepted block");             // avalanche-style lagging nodes
 
+    /**
+     * Error classes a node names at the start of its message for a block it has not mined yet, trusted whatever the
+     * code: anvil and hardhat answer a block above their height with -32602 ("BlockOutOfRangeError: block height is
+     * 35 but requested was 36"), a code whose texts are otherwise never searched.
+     */
+    static final List<String> MISSING_BLOCK_CLASSES = List.of(
+            "blockoutofrangeerror");                  // anvil, hardhat
+
     /** A re-sent transaction that the node already holds: the send succeeded earlier, not failed now. */
     static final List<String> ALREADY_KNOWN = List.of(
             "already known",                          // geth, reth, erigon
@@ -49,7 +57,7 @@ public final class NodeErrors {
 
     /** Whether the error means this node does not have the data asked for (another node might). */
     public static boolean meansMissingData(int code, String message) {
-        return !deterministic(code, message) && matches(message, MISSING_DATA);
+        return startsWithAny(message, MISSING_BLOCK_CLASSES) || (!deterministic(code, message) && matches(message, MISSING_DATA));
     }
 
     /** Whether a send failed only because the node already has the transaction. */
@@ -64,6 +72,18 @@ public final class NodeErrors {
     private static boolean deterministic(int code, String message) {
         return code == 3 || code == -32700 || code == -32600 || code == -32601 || code == -32602
                 || (message != null && message.regionMatches(true, 0, "execution reverted", 0, 18));
+    }
+
+    private static boolean startsWithAny(String message, List<String> prefixes) {
+        if (message == null) {
+            return false;
+        }
+        for (String prefix : prefixes) {
+            if (message.regionMatches(true, 0, prefix, 0, prefix.length())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean matches(String message, List<String> table) {

@@ -15,5 +15,10 @@ public enum Trait {
     /** Needs a persistent connection (WebSocket); meaningless over plain HTTP. */
     SUBSCRIPTION,
     /** A {@code null} answer may just mean a lagging node: worth asking one more upstream. */
-    NULL_RECHECK
+    NULL_RECHECK,
+    /**
+     * A read at a block number answered {@code null} when the node does not have that block: for a block at or
+     * below the network's served head (which exists), the node is behind, and another is asked.
+     */
+    NULL_IF_NO_BLOCK
 }

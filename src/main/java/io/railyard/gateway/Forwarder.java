@@ -136,6 +136,12 @@ final class Forwarder implements RpcInterceptor {
                     failOver(upstream, new UpstreamCalls.Miss(upstream, LACKS_DATA, upstream + ": " + answer.errorText()));
                     return;
                 }
+                if (canRetry && answer.isNullResult() && spec.has(Trait.NULL_IF_NO_BLOCK) && minHead >= 0
+                        && minHead <= pool.servedHead() && othersLeft(upstream)) {
+                    // The block exists (the network has served a head at or above it): this node is behind.
+                    failOver(upstream, new UpstreamCalls.Miss(upstream, LACKS_DATA, upstream + ": null for block " + minHead));
+                    return;
+                }
                 if (canRetry && answer.isNullResult() && spec.has(Trait.NULL_RECHECK) && tries == 1 && othersLeft(upstream)) {
                     // A lagging node may not have the transaction or block yet: ask one more before saying null.
                     recheckNull(call, minHead, UpstreamPool.exclude(tried, upstream), answer, result);

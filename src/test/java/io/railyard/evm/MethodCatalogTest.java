@@ -99,6 +99,8 @@ class MethodCatalogTest {
             "eth_getTransactionReceipt | NULL_RECHECK",
             "eth_getTransactionByHash | NULL_RECHECK",
             "eth_getBlockByHash | NULL_RECHECK",
+            "eth_getBlockByNumber | NULL_IF_NO_BLOCK",
+            "eth_getBlockReceipts | NULL_IF_NO_BLOCK",
             "eth_call | ''",
             "eth_getLogs | ''",
             "eth_chainId | ''",

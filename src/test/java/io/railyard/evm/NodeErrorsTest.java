@@ -24,6 +24,7 @@ class NodeErrorsTest {
             "-32001 | Resource not found",
             "-32001 | Block 0x88e9 could not find block",
             "-32000 | block range extends beyond current head block",
+            "-32602 | BlockOutOfRangeError: block height is 35 but requested was 36",
     })
     void missingData(int code, String message) {
         assertTrue(NodeErrors.meansMissingData(code, message));
@@ -39,6 +40,7 @@ class NodeErrorsTest {
             "-32000 | insufficient funds for gas * price + value",
             "-32602 | invalid argument 0: hex string without 0x prefix",
             "-32602 | unknown block tag: lates",
+            "-32602 | invalid block: BlockOutOfRangeError",
             "-32601 | the method eth_foo does not exist/is not available",
             "-32005 | query returned more than 10000 results",
             "-32000 | already known",

@@ -141,4 +141,27 @@ class ChainViewIntegrationTest {
         Await.until("the tagless node's safe block", () -> pool().upstreams().get(1).safe() == 90);
         assertEquals("0x61", rpc("eth_getBalance", safeBalance).getString("result"));
     }
+
+    @Test
+    void aNullForABlockTheNetworkHasServedMeansANodeBehindAndAnotherIsAsked() {
+        long head = pool().servedHead();
+        for (int i = 0; i < 3; i++) {
+            boolean behind = i < 2;
+            fakes.get(i).on("eth_getBlockByNumber", req -> {
+                long asked = Long.decode(req.getJsonArray("params").getString(0));
+                return new FakeUpstream.Result(behind || asked > head ? "null" : "{\"number\":\"0x" + Long.toHexString(asked) + "\"}");
+            });
+        }
+        String served = "0x" + Long.toHexString(head);
+        for (int i = 0; i < 6; i++) {
+            JsonObject block = rpc("eth_getBlockByNumber", "[\"" + served + "\",false]").getJsonObject("result");
+            assertEquals(served, block == null ? null : block.getString("number"), "read " + i + ": two of three nodes lack the block");
+        }
+        // A block past the served head may not exist yet: the first node's null stands, after one call.
+        fakes.nodes().forEach(FakeUpstream::resetCounts);
+        String future = "0x" + Long.toHexString(head + 5);
+        assertTrue(rpc("eth_getBlockByNumber", "[\"" + future + "\",false]").containsKey("result"));
+        assertEquals(null, rpc("eth_getBlockByNumber", "[\"" + future + "\",false]").getValue("result"));
+        assertEquals(2, fakes.calls("eth_getBlockByNumber"), "one call per read of a block not mined yet");
+    }
 }
