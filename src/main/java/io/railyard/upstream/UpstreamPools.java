@@ -7,7 +7,6 @@ import io.railyard.config.HeapShares;
 import io.railyard.config.InvalidConfiguration;
 import io.railyard.config.RailyardConfig;
 import io.railyard.config.Routing;
-import io.railyard.devnet.Devnet;
 import io.railyard.jsonrpc.RpcCodec;
 import io.railyard.metrics.Meters;
 import io.railyard.upstream.select.SelectionPolicies;
@@ -15,6 +14,7 @@ import io.vertx.core.Vertx;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
@@ -22,7 +22,6 @@ import io.smallrye.faulttolerance.api.CircuitBreakerState;
 
 import java.net.URI;
 import java.time.Clock;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,14 +30,14 @@ import java.util.Optional;
 
 /**
  * Every network's pool of upstreams, built once at startup from configuration (checked first, one line per
- * mistake), or in dev mode without configured networks, from a local anvil devnet.
+ * mistake), or in dev mode without configured networks, from the {@link LocalNetwork} a starter bean provides
+ * (the anvil devnet); this layer does not know the devnet itself.
  */
 @Startup
 @ApplicationScoped
 public class UpstreamPools {
 
     private static final Logger LOG = Logger.getLogger(UpstreamPools.class);
-    public static final String DEVNET = "devnet";
 
     @Inject
     RailyardConfig config;
@@ -55,7 +54,10 @@ public class UpstreamPools {
     private final Map<String, UpstreamPool> pools = new LinkedHashMap<>();
     private String defaultNetwork;
     private UpstreamClient client;
-    private Devnet devnet;
+    private LocalNetwork localNetwork;
+
+    @Inject
+    Instance<LocalNetwork.Starter> localNetworks;
 
     private Ejections ejections;
 
@@ -77,7 +79,7 @@ public class UpstreamPools {
             add(name, network.chainId(), network.finalityDepth(), network.broadcastTransactions(), network.routing(), specs);
         });
         if (pools.isEmpty()) {
-            startDevnet();
+            startLocalNetwork();
         }
         defaultNetwork = config.defaultNetwork().orElse(pools.size() == 1 ? pools.keySet().iterator().next() : null);
         pools.values().forEach(this::registerGauges);
@@ -85,27 +87,22 @@ public class UpstreamPools {
                 p.upstreams().stream().map(u -> u.name() + "=" + u.displayUrl()).toList()));
     }
 
-    private void startDevnet() {
-        RailyardConfig.DevnetConfig dc = config.devnet();
-        Devnet.Options options = new Devnet.Options()
-                .nodeCount(dc.nodes())
-                .blockInterval(dc.blockInterval());
-        Optional<String> anvil = dc.anvilPath();
-        if (anvil.isPresent()) {
-            options = options.anvil(Path.of(anvil.get()));
+    private void startLocalNetwork() {
+        if (!localNetworks.isResolvable()) {
+            return;
         }
-        devnet = Devnet.start(options);
+        localNetwork = localNetworks.get().start();
         List<UpstreamSpec> specs = new ArrayList<>();
-        for (int i = 0; i < devnet.urls().size(); i++) {
-            specs.add(new UpstreamSpec("anvil-" + i, devnet.urls().get(i), 1, Map.of()));
+        for (int i = 0; i < localNetwork.nodes().size(); i++) {
+            specs.add(new UpstreamSpec("anvil-" + i, localNetwork.nodes().get(i), 1, Map.of()));
         }
-        add(DEVNET, devnet.chainId(), 64, true, Routing.ROUND_ROBIN, specs);
+        add(localNetwork.name(), localNetwork.chainId(), 64, true, Routing.ROUND_ROBIN, specs);
         org.eclipse.microprofile.config.Config runtime = org.eclipse.microprofile.config.ConfigProvider.getConfig();
         String management = runtime.getOptionalValue("quarkus.management.port", String.class).orElse("9000");
         LOG.infof("dev mode: no railyard.networks configured, started a devnet of %d anvil nodes; send JSON-RPC to http://localhost:%s/ (or /%s);"
                         + " status http://localhost:%s/status, metrics http://localhost:%s/q/metrics, health http://localhost:%s/q/health"
                         + " (management port, quarkus.management.port)",
-                specs.size(), runtime.getOptionalValue("quarkus.http.port", String.class).orElse("8080"), DEVNET,
+                specs.size(), runtime.getOptionalValue("quarkus.http.port", String.class).orElse("8080"), localNetwork.name(),
                 management, management, management);
     }
 
@@ -147,8 +144,8 @@ public class UpstreamPools {
         if (client != null) {
             client.close();
         }
-        if (devnet != null) {
-            devnet.close();
+        if (localNetwork != null) {
+            localNetwork.stop().run();
         }
     }
 
@@ -173,11 +170,6 @@ public class UpstreamPools {
     /** How upstreams are ejected, by probes and breakers alike. */
     public Ejections ejections() {
         return ejections;
-    }
-
-    /** The devnet dev mode started, or null. */
-    public Devnet devnet() {
-        return devnet;
     }
 
     private record UpstreamSpec(String name, URI url, int weight, Map<String, String> headers) {
