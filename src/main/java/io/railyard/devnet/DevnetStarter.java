@@ -1,5 +1,6 @@
 package io.railyard.devnet;
 
+import io.quarkus.arc.profile.IfBuildProfile;
 import io.railyard.config.RailyardConfig;
 import io.railyard.upstream.LocalNetwork;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -7,7 +8,11 @@ import jakarta.inject.Inject;
 
 import java.nio.file.Path;
 
-/** Starts the lockstep anvil devnet as dev mode's local network ({@code railyard.devnet.*}). */
+/**
+ * Starts the lockstep anvil devnet as dev mode's local network ({@code railyard.devnet.*}). A bean of the dev
+ * build only: the production jar carries neither it nor the devnet.
+ */
+@IfBuildProfile("dev")
 @ApplicationScoped
 public class DevnetStarter implements LocalNetwork.Starter {
 
