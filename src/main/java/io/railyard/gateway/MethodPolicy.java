@@ -1,6 +1,6 @@
 package io.railyard.gateway;
 
-import io.railyard.ratelimit.ClientPolicy;
+import io.railyard.access.ClientPolicy;
 import io.railyard.jsonrpc.RpcAnswer;
 import io.railyard.jsonrpc.RpcErrorCode;
 import io.vertx.core.Future;

@@ -1,7 +1,7 @@
 package io.railyard.gateway;
 
 import io.railyard.jsonrpc.RpcRequest;
-import io.railyard.ratelimit.ClientIdentity;
+import io.railyard.access.ClientIdentity;
 import io.railyard.upstream.CallScope;
 import io.railyard.upstream.UpstreamPool;
 

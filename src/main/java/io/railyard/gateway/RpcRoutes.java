@@ -6,7 +6,7 @@ import io.railyard.jsonrpc.RpcAnswer;
 import io.railyard.jsonrpc.RpcErrorCode;
 import io.railyard.memory.HeapGuard;
 import io.railyard.metrics.Meters;
-import io.railyard.ratelimit.ClientAddress;
+import io.railyard.access.ClientAddress;
 import io.railyard.upstream.CallScope;
 import io.railyard.upstream.UpstreamPool;
 import io.railyard.upstream.UpstreamPools;

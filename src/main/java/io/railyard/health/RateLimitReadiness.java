@@ -1,6 +1,6 @@
 package io.railyard.health;
 
-import io.railyard.ratelimit.ClientPolicy;
+import io.railyard.access.ClientPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;

@@ -1,4 +1,4 @@
-package io.railyard.ratelimit;
+package io.railyard.access.limit;
 
 import io.railyard.testing.Await;
 import io.railyard.testing.RedisServer;

@@ -1,4 +1,4 @@
-package io.railyard.ratelimit;
+package io.railyard.access.limit;
 
 /**
  * A rate limit: {@code rate} cost units per second, with room for {@code burst} units at once.

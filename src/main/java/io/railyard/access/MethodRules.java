@@ -1,4 +1,4 @@
-package io.railyard.ratelimit;
+package io.railyard.access;
 
 import java.util.List;
 import java.util.Locale;

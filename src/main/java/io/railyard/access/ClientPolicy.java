@@ -1,5 +1,10 @@
-package io.railyard.ratelimit;
+package io.railyard.access;
 
+import io.railyard.access.limit.Decision;
+import io.railyard.access.limit.Limit;
+import io.railyard.access.limit.LocalRateLimiter;
+import io.railyard.access.limit.RateLimiter;
+import io.railyard.access.limit.RedisRateLimiter;
 import io.railyard.config.RailyardConfig;
 import io.railyard.config.RateLimitBackend;
 import io.railyard.config.RedisFailureMode;

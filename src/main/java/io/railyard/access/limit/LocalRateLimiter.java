@@ -1,4 +1,4 @@
-package io.railyard.ratelimit;
+package io.railyard.access.limit;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;

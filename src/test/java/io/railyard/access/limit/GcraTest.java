@@ -1,4 +1,4 @@
-package io.railyard.ratelimit;
+package io.railyard.access.limit;
 
 import org.junit.jupiter.api.Test;
 

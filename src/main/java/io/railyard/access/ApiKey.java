@@ -1,4 +1,6 @@
-package io.railyard.ratelimit;
+package io.railyard.access;
+
+import io.railyard.access.limit.Limit;
 
 import java.util.Set;
 

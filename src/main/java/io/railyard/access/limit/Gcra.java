@@ -1,4 +1,4 @@
-package io.railyard.ratelimit;
+package io.railyard.access.limit;
 
 /**
  * The generic cell rate algorithm: a token bucket kept as one number, the theoretical arrival time (TAT) of the

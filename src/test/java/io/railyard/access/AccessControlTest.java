@@ -1,4 +1,4 @@
-package io.railyard.ratelimit;
+package io.railyard.access;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;

@@ -1,5 +1,6 @@
-package io.railyard.ratelimit;
+package io.railyard.access;
 
+import io.railyard.access.limit.Limit;
 import io.railyard.evm.MethodCatalog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

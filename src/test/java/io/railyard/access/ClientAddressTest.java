@@ -1,4 +1,4 @@
-package io.railyard.ratelimit;
+package io.railyard.access;
 
 import io.railyard.config.IpRange;
 import org.junit.jupiter.api.Test;
