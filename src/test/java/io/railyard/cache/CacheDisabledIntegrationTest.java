@@ -4,7 +4,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.railyard.gateway.RpcGateway;
+import io.railyard.core.RpcGateway;
 import io.railyard.testing.Await;
 import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;

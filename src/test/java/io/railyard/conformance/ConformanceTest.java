@@ -6,7 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.railyard.cache.CacheKey;
-import io.railyard.gateway.RpcGateway;
+import io.railyard.core.RpcGateway;
 import io.railyard.testing.Await;
 import io.railyard.testing.ConformanceCorpus;
 import io.railyard.testing.ConformanceCorpus.Case;

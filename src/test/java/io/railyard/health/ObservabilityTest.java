@@ -3,7 +3,7 @@ package io.railyard.health;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
-import io.railyard.gateway.RpcGateway;
+import io.railyard.core.RpcGateway;
 import io.railyard.testing.Await;
 import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;

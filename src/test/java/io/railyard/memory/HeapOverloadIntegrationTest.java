@@ -5,7 +5,7 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.railyard.cache.CacheKey;
 import io.railyard.cache.ResponseCache;
-import io.railyard.gateway.RpcGateway;
+import io.railyard.core.RpcGateway;
 import io.railyard.jsonrpc.RpcAnswer;
 import io.railyard.testing.Await;
 import io.railyard.testing.FakeNodes;

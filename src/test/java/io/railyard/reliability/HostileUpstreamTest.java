@@ -3,7 +3,7 @@ package io.railyard.reliability;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
-import io.railyard.gateway.RpcGateway;
+import io.railyard.core.RpcGateway;
 import io.railyard.reliability.HostileUpstream.Mode;
 import io.railyard.testing.Await;
 import io.railyard.testing.FakeNodes;
