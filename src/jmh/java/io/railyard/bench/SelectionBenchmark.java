@@ -1,8 +1,9 @@
 package io.railyard.bench;
 
+import io.railyard.config.Routing;
+import io.railyard.upstream.SelectionPolicy;
 import io.railyard.upstream.Upstream;
 import io.railyard.upstream.select.SelectionPolicies;
-import io.railyard.upstream.select.SelectionPolicy;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -18,6 +19,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -62,7 +64,7 @@ public class SelectionBenchmark {
             }
             all.add(u);
         }
-        policy = SelectionPolicies.create(routing, all);
+        policy = new SelectionPolicies().create(Routing.valueOf(routing.toUpperCase(Locale.ROOT).replace('-', '_')), all);
         candidates = new ArrayList<>(all);
         if (oneEjected) {
             candidates.remove(1);

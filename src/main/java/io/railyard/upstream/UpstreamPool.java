@@ -1,7 +1,5 @@
 package io.railyard.upstream;
 
-import io.railyard.upstream.select.SelectionPolicy;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;

@@ -9,7 +9,6 @@ import io.railyard.config.RailyardConfig;
 import io.railyard.config.Routing;
 import io.railyard.jsonrpc.RpcCodec;
 import io.railyard.metrics.Meters;
-import io.railyard.upstream.select.SelectionPolicies;
 import io.vertx.core.Vertx;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -58,6 +57,9 @@ public class UpstreamPools {
 
     @Inject
     Instance<LocalNetwork.Starter> localNetworks;
+
+    @Inject
+    SelectionPolicy.Factory policies;
 
     private Ejections ejections;
 
@@ -122,7 +124,7 @@ public class UpstreamPools {
             upstreams.add(u);
         }
         pools.put(name, new UpstreamPool(name, chainId, finalityDepth, config.health().maxLag(), broadcast, routing.configName(), upstreams,
-                SelectionPolicies.create(routing, upstreams)));
+                policies.create(routing, upstreams)));
     }
 
     private void registerGauges(UpstreamPool pool) {

@@ -1,5 +1,6 @@
 package io.railyard.upstream.select;
 
+import io.railyard.upstream.SelectionPolicy;
 import io.railyard.upstream.Upstream;
 
 import java.util.List;

@@ -16,9 +16,9 @@ class SelectionPoliciesTest {
 
     @Test
     void everyRoutingChoiceHasItsPolicy() {
-        assertInstanceOf(RoundRobin.class, SelectionPolicies.create(Routing.ROUND_ROBIN, all));
-        assertInstanceOf(LeastConnections.class, SelectionPolicies.create(Routing.LEAST_CONNECTIONS, all));
-        assertInstanceOf(IpHash.class, SelectionPolicies.create(Routing.IP_HASH, all));
+        assertInstanceOf(RoundRobin.class, new SelectionPolicies().create(Routing.ROUND_ROBIN, all));
+        assertInstanceOf(LeastConnections.class, new SelectionPolicies().create(Routing.LEAST_CONNECTIONS, all));
+        assertInstanceOf(IpHash.class, new SelectionPolicies().create(Routing.IP_HASH, all));
         assertEquals(List.of("round-robin", "least-connections", "ip-hash"),
                 List.of(Routing.values()).stream().map(Routing::configName).toList(), "the names configuration uses");
     }

@@ -1,6 +1,6 @@
-package io.railyard.upstream.select;
+package io.railyard.upstream;
 
-import io.railyard.upstream.Upstream;
+import io.railyard.config.Routing;
 
 import java.util.List;
 
@@ -13,4 +13,12 @@ public interface SelectionPolicy {
      * @return one of the candidates
      */
     Upstream pick(List<Upstream> candidates, String clientKey);
+
+    /**
+     * Makes a network's policy from its configured {@link Routing}. A bean (the policies live in
+     * {@code upstream.select}, which depends on this package, not the other way round).
+     */
+    interface Factory {
+        SelectionPolicy create(Routing routing, List<Upstream> all);
+    }
 }
