@@ -137,6 +137,20 @@ class SlowHeadersTest {
     }
 
     @Test
+    void aConnectionOpenedByABrowserPreflightMayIdleBetweenRequestsToo() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", gateway.getPort())) {
+            s.setSoTimeout(5000);
+            send(s, "OPTIONS /testnet HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://dapp.example\r\n"
+                    + "Access-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: content-type\r\n\r\n");
+            assertEquals(204, RawHttp.read(s.getInputStream()).status());
+            Thread.sleep(HEADER_TIMEOUT_MS + 1500);
+            s.getOutputStream().write(request(5));
+            s.getOutputStream().flush();
+            assertEquals(200, RawHttp.read(s.getInputStream()).status(), "the POST after 3.5 s idle (idle timeout 6 s)");
+        }
+    }
+
+    @Test
     void aSlowButCompleteHeadWithinTheDeadlineIsServed() throws Exception {
         byte[] whole = request(4);
         try (Socket s = new Socket("127.0.0.1", gateway.getPort())) {

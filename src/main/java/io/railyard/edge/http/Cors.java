@@ -78,6 +78,9 @@ public class Cors {
     Meters meters;
 
     @Inject
+    ConnectionDeadlines deadlines;
+
+    @Inject
     Clock clock;
 
     @ConfigProperty(name = "quarkus.http.non-application-root-path", defaultValue = "q")
@@ -209,6 +212,9 @@ public class Cors {
     }
 
     private void rpcPreflight(RoutingContext ctx) {
+        // A browser's first request on a connection is often this preflight: its POSTs follow on the same connection,
+        // which may idle between them like any kept-alive one.
+        deadlines.onRequest(ctx.request());
         preflight(ctx, rules(ctx), RPC_METHODS);
     }
 
