@@ -205,8 +205,13 @@ class MemoryFloodIT {
         assertFalse(gateway.output().contains("OutOfMemoryError"), "an OutOfMemoryError was logged:\n" + gateway.logTail());
         assertEquals(0, failed.get(), "large answers failed, e.g. " + failures);
         long rss = gateway.rssBytes();
-        System.out.printf("[memory-large] %d answers of 1 MB, %d at once, in %d ms; RSS %.1f MiB%n", clients * rounds, clients, ms, mib(rss));
-        assertTrue(rss < MAX_RSS, "RSS " + mib(rss) + " MiB");
+        // Each answer is written from a pooled direct buffer, outside the heap: up to one per client at once on top of
+        // the flood's bound. Answers that piled up instead (480 MB of them) would be far past it. Measured 342 to 360
+        // MiB over eight runs, the highest in a full CI run after the other packaged-jar tests.
+        long maxRss = MAX_RSS + clients * (1L << 20);
+        System.out.printf("[memory-large] %d answers of 1 MB, %d at once, in %d ms; RSS %.1f MiB (bound %.0f MiB)%n",
+                clients * rounds, clients, ms, mib(rss), mib(maxRss));
+        assertTrue(rss < maxRss, "RSS " + mib(rss) + " MiB");
     }
 
     /** @return null when the call was answered with its 32 KB result, else what was wrong */
