@@ -1,11 +1,10 @@
 package io.railyard.core.stages;
 
-import io.railyard.core.pipeline.BatchGroup;
-import io.railyard.core.pipeline.ForwardStats;
-import io.railyard.core.pipeline.RpcCall;
-import io.railyard.core.pipeline.RpcInterceptor;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.railyard.core.pipeline.BatchGroup;
+import io.railyard.core.pipeline.RpcCall;
+import io.railyard.core.pipeline.RpcInterceptor;
 import io.railyard.evm.BlockRef;
 import io.railyard.evm.HeadEvidence;
 import io.railyard.evm.MethodCatalog;
@@ -15,7 +14,6 @@ import io.railyard.evm.Params;
 import io.railyard.evm.Trait;
 import io.railyard.jsonrpc.RpcAnswer;
 import io.railyard.jsonrpc.RpcErrorCode;
-import io.railyard.jsonrpc.RpcRequest;
 import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamFailure;
 import io.railyard.upstream.UpstreamPool;
@@ -25,8 +23,8 @@ import io.vertx.core.Promise;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The last stage: picks an upstream and sends the call, failing over to another upstream within the call's
@@ -41,8 +39,6 @@ public final class Forwarder implements RpcInterceptor {
 
     private final UpstreamCalls calls;
     private final int maxAttempts;
-    private final long tryTimeoutMs;
-    private final ForwardStats stats;
     /** Which upstream created each filter id: filters live in one node's memory. */
     private final Cache<String, Upstream> filterOwners = Caffeine.newBuilder()
             .expireAfterAccess(Duration.ofMinutes(15))
@@ -53,8 +49,6 @@ public final class Forwarder implements RpcInterceptor {
     public Forwarder(UpstreamCalls calls, int maxAttempts) {
         this.calls = calls;
         this.maxAttempts = maxAttempts;
-        this.tryTimeoutMs = calls.tryTimeoutMs();
-        this.stats = calls.stats();
     }
 
     @Override
@@ -181,7 +175,7 @@ public final class Forwarder implements RpcInterceptor {
         }
 
         private void failOver(Upstream from, UpstreamCalls.Miss miss) {
-            stats.failover(call.network());
+            calls.stats().failover(call.network());
             tried = UpstreamPool.exclude(tried, from);
             lastMiss = miss;
             tryNext();
@@ -195,7 +189,7 @@ public final class Forwarder implements RpcInterceptor {
      */
     private long tryBudget(long remainingMs, int attempt, int untriedCandidates) {
         int triesLeft = Math.max(1, Math.min(maxAttempts - attempt + 1, untriedCandidates));
-        return Math.min(tryTimeoutMs, Math.max(1, remainingMs / triesLeft));
+        return Math.min(calls.tryTimeoutMs(), Math.max(1, remainingMs / triesLeft));
     }
 
     /** Plain reads: no write, no filter, no broadcast, nothing that must stay on one node or be sent once. */
@@ -230,25 +224,10 @@ public final class Forwarder implements RpcInterceptor {
             }
             return;
         }
-        List<RpcRequest> requests = new ArrayList<>(items.size());
-        for (BatchGroup.Pending p : items) {
-            requests.add(p.call().request());
-            if (p.call().access() != null) {
-                p.call().access().upstream(upstream.name());
-            }
-        }
-        upstream.startCall();
-        long started = System.nanoTime();
-        upstream.breaker().call(() -> calls.client().callBatch(upstream, requests, Math.min(tryTimeoutMs, remaining), first.scope()))
+        List<RpcCall> entries = items.stream().map(BatchGroup.Pending::call).toList();
+        calls.sendBatch(upstream, entries, Math.min(calls.tryTimeoutMs(), remaining), first.scope())
                 .onComplete(done -> {
-                    upstream.endCall();
-                    long nanos = System.nanoTime() - started;
-                    UpstreamFailure failure = done.failed() ? UpstreamCalls.asFailure(upstream, done.cause()) : null;
-                    if (failure == null) {
-                        stats.upstreamAnswered(upstream, BATCH_ANSWERED, nanos);
-                    } else {
-                        stats.upstreamFailed(upstream, failure, nanos);
-                    }
+                    UpstreamFailure failure = done.failed() ? (UpstreamFailure) done.cause() : null;
                     for (int i = 0; i < items.size(); i++) {
                         BatchGroup.Pending p = items.get(i);
                         if (failure != null && failure.kind() == UpstreamFailure.Kind.BATCH_REJECTED) {
@@ -267,9 +246,6 @@ public final class Forwarder implements RpcInterceptor {
     private Attempt attemptOf(BatchGroup.Pending pending) {
         return new Attempt(pending.call(), pending.spec(), pending.minHead(), pending.result());
     }
-
-    /** Stands for a whole batch in the per-call stats: the node answered. */
-    private static final RpcAnswer BATCH_ANSWERED = RpcAnswer.result(new byte[]{'1'});
 
     private void recheckNull(RpcCall call, long minHead, long tried, RpcAnswer nullAnswer, Promise<RpcAnswer> result) {
         List<Upstream> candidates = call.pool().candidates(minHead, tried);
@@ -290,14 +266,20 @@ public final class Forwarder implements RpcInterceptor {
     private Upstream filterOwner(RpcCall call) {
         String filterId = Params.firstString(call.request());
         // Even an ejected owner is asked: no other node knows the filter.
-        return filterId == null ? null : filterOwners.getIfPresent(call.network() + "/" + filterId.toLowerCase());
+        return filterId == null ? null : filterOwners.getIfPresent(ownerKey(call.network(), filterId));
     }
 
+    /** The created filter's key, from the answer's result: the id as a JSON string. */
     private static String filterKey(String network, byte[] result) {
         String id = new String(result, StandardCharsets.UTF_8).trim();
         if (id.startsWith("\"") && id.endsWith("\"") && id.length() >= 2) {
             id = id.substring(1, id.length() - 1);
         }
-        return network + "/" + id.toLowerCase();
+        return ownerKey(network, id);
+    }
+
+    /** Filter ids are hex quantities: one filter whatever the case a client writes it in. */
+    private static String ownerKey(String network, String filterId) {
+        return network + "/" + filterId.toLowerCase(Locale.ROOT);
     }
 }

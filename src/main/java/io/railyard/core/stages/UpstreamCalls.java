@@ -4,6 +4,7 @@ import io.railyard.core.pipeline.ForwardStats;
 import io.railyard.core.pipeline.RpcCall;
 import io.railyard.jsonrpc.RpcAnswer;
 import io.railyard.jsonrpc.RpcErrorCode;
+import io.railyard.jsonrpc.RpcRequest;
 import io.railyard.upstream.CallScope;
 import io.railyard.upstream.Redact;
 import io.railyard.upstream.Upstream;
@@ -12,6 +13,11 @@ import io.railyard.upstream.UpstreamFailure;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * What the stages that send to upstreams share: one call to one upstream (through its breaker, counted in flight,
@@ -44,10 +50,6 @@ public final class UpstreamCalls {
         this.exposeUpstreamNames = exposeUpstreamNames;
     }
 
-    UpstreamClient client() {
-        return client;
-    }
-
     ForwardStats stats() {
         return stats;
     }
@@ -70,20 +72,45 @@ public final class UpstreamCalls {
         if (call.access() != null) {
             call.access().upstream(upstream.name());
         }
+        return measured(upstream, () -> client.call(upstream, call.method(), call.request().params(), timeoutMs, scope),
+                answer -> answer);
+    }
+
+    /**
+     * A client batch's entries sent to one upstream as one JSON-RPC batch, the same way as {@link #send}.
+     *
+     * @return the answers in the order of {@code calls} (an entry the node left out is null), or a failure that is
+     *         always an {@link UpstreamFailure}
+     */
+    Future<RpcAnswer[]> sendBatch(Upstream upstream, List<RpcCall> calls, long timeoutMs, CallScope scope) {
+        List<RpcRequest> requests = new ArrayList<>(calls.size());
+        for (RpcCall call : calls) {
+            requests.add(call.request());
+            if (call.access() != null) {
+                call.access().upstream(upstream.name());
+            }
+        }
+        return measured(upstream, () -> client.callBatch(upstream, requests, timeoutMs, scope), answers -> BATCH_ANSWERED);
+    }
+
+    /** Stands for a whole batch in the per-call stats: the node answered. */
+    private static final RpcAnswer BATCH_ANSWERED = RpcAnswer.result(new byte[]{'1'});
+
+    /** Runs one call through the upstream's breaker, counted in flight, and reports its outcome to the stats. */
+    private <T> Future<T> measured(Upstream upstream, Supplier<Future<T>> call, Function<T, RpcAnswer> asReported) {
         upstream.startCall();
         long started = System.nanoTime();
-        return upstream.breaker().call(() -> client.call(upstream, call.method(), call.request().params(), timeoutMs, scope))
-                .transform((AsyncResult<RpcAnswer> done) -> {
-                    upstream.endCall();
-                    long nanos = System.nanoTime() - started;
-                    if (done.succeeded()) {
-                        stats.upstreamAnswered(upstream, done.result(), nanos);
-                        return Future.succeededFuture(done.result());
-                    }
-                    UpstreamFailure failure = asFailure(upstream, done.cause());
-                    stats.upstreamFailed(upstream, failure, nanos);
-                    return Future.<RpcAnswer>failedFuture(failure);
-                });
+        return upstream.breaker().call(call).transform((AsyncResult<T> done) -> {
+            upstream.endCall();
+            long nanos = System.nanoTime() - started;
+            if (done.succeeded()) {
+                stats.upstreamAnswered(upstream, asReported.apply(done.result()), nanos);
+                return Future.succeededFuture(done.result());
+            }
+            UpstreamFailure failure = asFailure(upstream, done.cause());
+            stats.upstreamFailed(upstream, failure, nanos);
+            return Future.<T>failedFuture(failure);
+        });
     }
 
     static UpstreamFailure asFailure(Upstream upstream, Throwable cause) {
