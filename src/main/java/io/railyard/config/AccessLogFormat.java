@@ -1,14 +1,12 @@
 package io.railyard.config;
 
-/** How access-log lines are written. Configured by its kebab-case name ({@code text}), which SmallRye Config maps itself. */
-public enum AccessLogFormat {
+/**
+ * How access-log lines are written.
+ * A {@link ConfigChoice}: configured as {@code text}, and so on.
+ */
+public enum AccessLogFormat implements ConfigChoice {
     /** key=value pairs. */
     TEXT,
     /** One JSON object per line. */
-    JSON;
-
-    /** The name configuration uses for it. */
-    public String configName() {
-        return ConfigNames.of(this);
-    }
+    JSON
 }
