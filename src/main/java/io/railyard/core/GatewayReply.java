@@ -51,10 +51,6 @@ public record GatewayReply(Buffer body, RpcAnswer answer, byte[] answerId, RpcEr
         return new GatewayReply(answers, null, null, code, null);
     }
 
-    public boolean nothingOwed() {
-        return body == null && answer == null;
-    }
-
     /** The HTTP status this reply goes out with: the single answer's, the refusal's, 204 when nothing is owed. */
     public int httpStatus() {
         if (answer != null) {

@@ -104,6 +104,7 @@ public class StatusPage {
 
     private JsonObject upstream(UpstreamPool pool, Upstream u) {
         UpstreamStats stats = u.stats();
+        long lag = pool.lag(u);
         double ewma = stats.latencyEwmaMillis();
         double p99 = Double.NaN;
         for (ValueAtPercentile v : meters.upstreamTimer(u.network(), u.name()).takeSnapshot().percentileValues()) {
@@ -119,7 +120,7 @@ public class StatusPage {
                 .put("reason", Redact.urls(u.stateReason()))
                 .put("since", Instant.ofEpochMilli(u.stateSinceMillis()).toString())
                 .put("head", u.head())
-                .put("lag", pool.lag(u) < 0 ? null : pool.lag(u))
+                .put("lag", lag < 0 ? null : lag)
                 .put("finalized", u.finalized())
                 .put("latencyEwmaMs", Double.isNaN(ewma) ? null : round(ewma))
                 .put("latencyP99Ms", Double.isNaN(p99) || p99 == 0 ? null : round(p99))

@@ -14,8 +14,8 @@ import java.util.Optional;
 /**
  * Keeps the head a network shows its clients from going backwards. Reads tagged {@code latest} (or {@code safe},
  * {@code finalized}) are pinned to the block the network means by that tag ({@link UpstreamPool#servedHead()},
- * {@link UpstreamPool#servedSafe()}, {@link UpstreamPool#servedFinalized()}), so they are routed only to nodes that have it and two consecutive reads
- * never come from blocks going backwards; an {@code eth_blockNumber} answer below the served head is answered with
+ * {@link UpstreamPool#servedSafe()}, {@link UpstreamPool#servedFinalized()}), so they are routed only to nodes that
+ * have it and two consecutive reads never come from blocks going backwards; an {@code eth_blockNumber} answer below the served head is answered with
  * the served head. Runs after the cache, which keys such reads by their tag and so never stores them.
  */
 public final class HeadGuard implements RpcInterceptor {

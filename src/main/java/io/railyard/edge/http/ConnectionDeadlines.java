@@ -30,14 +30,18 @@ public class ConnectionDeadlines implements HttpServerOptionsCustomizer {
     @ConfigProperty(name = "quarkus.http.idle-timeout", defaultValue = "30M")
     Duration idleTimeout;
 
-    /** The idle time allowed between requests; {@code 0} in Quarkus's key means none is enforced. */
-    private long idleMs() {
-        return idleTimeout.isZero() || idleTimeout.isNegative() ? Long.MAX_VALUE / 4 : idleTimeout.toMillis();
-    }
+    private long headerMs;
+    private long idleMs;
+    private Runnable counted;
 
-    /** A head is never given longer than the connection may idle. */
-    private long headerMs() {
-        return Math.min(config.limits().headerReadTimeout().toMillis(), idleMs());
+    @PostConstruct
+    void init() {
+        // 0 in Quarkus's key means no idle timeout is enforced.
+        idleMs = idleTimeout.isZero() || idleTimeout.isNegative() ? Long.MAX_VALUE / 4 : idleTimeout.toMillis();
+        // A head is never given longer than the connection may idle.
+        headerMs = Math.min(config.limits().headerReadTimeout().toMillis(), idleMs);
+        counted = () -> meters.clientTimeout("head");
+        meters.declareClientTimeouts();
     }
 
     @Override
@@ -51,19 +55,7 @@ public class ConnectionDeadlines implements HttpServerOptionsCustomizer {
     }
 
     private void firstHeadWithinDeadline(HttpServerOptions options) {
-        options.setIdleTimeoutUnit(TimeUnit.MILLISECONDS).setIdleTimeout((int) Math.max(1, headerMs()));
-    }
-
-    private long headerMs;
-    private long idleMs;
-    private Runnable counted;
-
-    @PostConstruct
-    void init() {
-        meters.declareClientTimeouts();
-        headerMs = headerMs();
-        idleMs = idleMs();
-        counted = () -> meters.clientTimeout("head");
+        options.setIdleTimeoutUnit(TimeUnit.MILLISECONDS).setIdleTimeout((int) Math.max(1, headerMs));
     }
 
     /**

@@ -52,7 +52,8 @@ public final class HeadDeadline extends ChannelDuplexHandler {
     private boolean messageThisRead;
     private long lastActivity;
     private long headStarted;
-    private ScheduledFuture<?> check;
+    /** The next look at the connection's timers. */
+    private ScheduledFuture<?> nextCheck;
 
     private HeadDeadline(long headerNanos, long idleNanos, LongSupplier nanoTime, Runnable onTimeout) {
         this.headerNanos = headerNanos;
@@ -118,7 +119,7 @@ public final class HeadDeadline extends ChannelDuplexHandler {
             // Bytes came in and the decoder made nothing of them yet: a head has begun.
             state = State.READING_HEAD;
             headStarted = nanoTime.getAsLong();
-            if (check == null || check.getDelay(TimeUnit.NANOSECONDS) > headerNanos) {
+            if (nextCheck == null || nextCheck.getDelay(TimeUnit.NANOSECONDS) > headerNanos) {
                 schedule(ctx, headerNanos);
             }
         }
@@ -139,7 +140,7 @@ public final class HeadDeadline extends ChannelDuplexHandler {
     }
 
     private void check(ChannelHandlerContext ctx) {
-        check = null;
+        nextCheck = null;
         if (!ctx.channel().isActive()) {
             return;
         }
@@ -170,13 +171,13 @@ public final class HeadDeadline extends ChannelDuplexHandler {
 
     private void schedule(ChannelHandlerContext ctx, long delayNanos) {
         cancel();
-        check = ctx.executor().schedule(() -> check(ctx), delayNanos, TimeUnit.NANOSECONDS);
+        nextCheck = ctx.executor().schedule(() -> check(ctx), delayNanos, TimeUnit.NANOSECONDS);
     }
 
     private void cancel() {
-        if (check != null) {
-            check.cancel(false);
-            check = null;
+        if (nextCheck != null) {
+            nextCheck.cancel(false);
+            nextCheck = null;
         }
     }
 }
