@@ -5,16 +5,14 @@ import com.sun.management.HotSpotDiagnosticMXBean;
 import io.quarkus.runtime.StartupEvent;
 import io.railyard.config.RailyardConfig;
 import io.railyard.metrics.Meters;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import io.vertx.core.Handler;
-import io.vertx.core.Vertx;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
-import javax.management.NotificationEmitter;
-import javax.management.NotificationListener;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -26,6 +24,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import javax.management.NotificationEmitter;
+import javax.management.NotificationListener;
 
 /**
  * The gateway's defence of its own heap, in the manner of Envoy's overload manager: after every collection it reads

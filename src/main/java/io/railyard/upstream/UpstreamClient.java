@@ -1,9 +1,9 @@
 package io.railyard.upstream;
 
+import io.netty.util.concurrent.EventExecutor;
 import io.railyard.jsonrpc.RpcAnswer;
 import io.railyard.jsonrpc.RpcCodec;
 import io.railyard.jsonrpc.RpcRequest;
-import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;

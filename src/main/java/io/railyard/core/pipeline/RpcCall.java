@@ -1,7 +1,7 @@
 package io.railyard.core.pipeline;
 
-import io.railyard.jsonrpc.RpcRequest;
 import io.railyard.access.ClientIdentity;
+import io.railyard.jsonrpc.RpcRequest;
 import io.railyard.upstream.CallScope;
 import io.railyard.upstream.UpstreamPool;
 

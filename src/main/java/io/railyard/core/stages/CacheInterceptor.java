@@ -1,10 +1,10 @@
 package io.railyard.core.stages;
 
+import io.railyard.cache.CacheKey;
+import io.railyard.cache.ResponseCache;
 import io.railyard.core.pipeline.CacheStats;
 import io.railyard.core.pipeline.RpcCall;
 import io.railyard.core.pipeline.RpcInterceptor;
-import io.railyard.cache.CacheKey;
-import io.railyard.cache.ResponseCache;
 import io.railyard.evm.CacheRules;
 import io.railyard.jsonrpc.RpcAnswer;
 import io.vertx.core.Future;

@@ -1,8 +1,8 @@
 package io.railyard.core.stages;
 
+import io.railyard.access.ClientPolicy;
 import io.railyard.core.pipeline.RpcCall;
 import io.railyard.core.pipeline.RpcInterceptor;
-import io.railyard.access.ClientPolicy;
 import io.railyard.jsonrpc.RpcAnswer;
 import io.railyard.jsonrpc.RpcErrorCode;
 import io.vertx.core.Future;

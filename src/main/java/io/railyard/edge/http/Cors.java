@@ -2,13 +2,13 @@ package io.railyard.edge.http;
 
 import io.quarkus.vertx.http.ManagementInterface;
 import io.quarkus.vertx.http.runtime.RouteConstants;
+import io.railyard.access.ApiKey;
+import io.railyard.access.ClientPolicy;
 import io.railyard.config.AllowedOrigins;
 import io.railyard.config.RailyardConfig;
 import io.railyard.jsonrpc.RpcAnswer;
 import io.railyard.jsonrpc.RpcErrorCode;
 import io.railyard.metrics.Meters;
-import io.railyard.access.ApiKey;
-import io.railyard.access.ClientPolicy;
 import io.railyard.upstream.UpstreamPool;
 import io.railyard.upstream.UpstreamPools;
 import io.vertx.core.MultiMap;
