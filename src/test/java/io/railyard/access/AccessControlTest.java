@@ -7,7 +7,6 @@ import io.railyard.testing.Await;
 import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.Metrics;
-import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamPools;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
@@ -50,7 +49,7 @@ class AccessControlTest {
     @BeforeEach
     void healthy() {
         fakes.resetAll();
-        Await.until("healthy", () -> pools.pool("testnet").upstreams().stream().allMatch(Upstream::isHealthy));
+        Await.allHealthy(pools.pool("testnet"));
         fakes.nodes().forEach(n -> n.result("eth_getBalance", "\"0x5\"").result("eth_getLogs", "[]"));
     }
 

@@ -62,7 +62,7 @@ class DevnetFailoverTest {
 
     @BeforeEach
     void allHealthy() {
-        Await.until("every anvil upstream healthy", () -> pool().upstreams().stream().allMatch(Upstream::isHealthy));
+        Await.allHealthy(pool());
     }
 
     @Test

@@ -5,7 +5,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.railyard.testing.Await;
 import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.Management;
-import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamPools;
 import io.restassured.RestAssured;
 import io.vertx.core.json.JsonObject;
@@ -33,7 +32,7 @@ class ManagementPortTest {
 
     @BeforeEach
     void healthy() {
-        Await.until("all upstreams healthy", () -> pools.pool(FakeNodesResource.NETWORK).upstreams().stream().allMatch(Upstream::isHealthy));
+        Await.allHealthy(pools.pool(FakeNodesResource.NETWORK));
     }
 
     @Test

@@ -49,7 +49,7 @@ class ObservabilityTest {
     @BeforeEach
     void allHealthy() {
         fakes.resetAll();
-        Await.until("all upstreams healthy", () -> pool().upstreams().stream().allMatch(Upstream::isHealthy));
+        Await.allHealthy(pool());
         gateway.cache().invalidateAll();
     }
 

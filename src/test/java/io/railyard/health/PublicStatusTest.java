@@ -8,7 +8,6 @@ import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.FakeUpstream;
 import io.railyard.testing.Management;
-import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamPool;
 import io.railyard.upstream.UpstreamPools;
 import io.vertx.core.json.JsonArray;
@@ -50,7 +49,7 @@ class PublicStatusTest {
     /** node-1 ejected (a reason to show), node-0 with a failed call behind it (a last error to show). */
     private void somethingWentWrong() {
         fakes.resetAll();
-        Await.until("all upstreams healthy", () -> pool().upstreams().stream().allMatch(Upstream::isHealthy));
+        Await.allHealthy(pool());
         fakes.get(1).chain(5, 100, 90);
         Await.until("node-1 ejected", () -> !pool().upstreams().get(1).isHealthy());
         fakes.get(0).on("eth_getBalance", req -> new FakeUpstream.Status(502, "bad gateway"));

@@ -7,7 +7,6 @@ import io.railyard.testing.Await;
 import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.Management;
-import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamPool;
 import io.railyard.upstream.UpstreamPools;
 import jakarta.inject.Inject;
@@ -88,7 +87,7 @@ class StatusPageBrowserTest {
     void startBrowser() throws IOException {
         browserInstalled();
         fakes.resetAll();
-        Await.until("all upstreams healthy", () -> pool().upstreams().stream().allMatch(Upstream::isHealthy));
+        Await.allHealthy(pool());
 
         // The driver's path is given explicitly, so Selenium Manager has nothing to look up or download.
         System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());

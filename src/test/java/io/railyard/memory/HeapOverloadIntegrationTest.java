@@ -12,7 +12,6 @@ import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.Management;
 import io.railyard.testing.Metrics;
-import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamPools;
 import io.restassured.response.Response;
 import io.vertx.core.json.JsonObject;
@@ -57,7 +56,7 @@ class HeapOverloadIntegrationTest {
     void served() {
         fakes.resetAll();
         heap.assess(0, MAX);
-        Await.until("healthy", () -> pools.pool("testnet").upstreams().stream().allMatch(Upstream::isHealthy));
+        Await.allHealthy(pools.pool("testnet"));
         gateway.cache().invalidateAll();
     }
 

@@ -70,7 +70,7 @@ class ClientAnswersCarryNoInternalsTest {
                 u.markHealthy("reset by the test", System.currentTimeMillis());
             }
         }
-        Await.until("all upstreams healthy", () -> pool("testnet").upstreams().stream().allMatch(Upstream::isHealthy));
+        Await.allHealthy(pool("testnet"));
         log = LogCapture.of("io.railyard");
     }
 

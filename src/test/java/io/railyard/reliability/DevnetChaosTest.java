@@ -8,7 +8,6 @@ import io.railyard.testing.Await;
 import io.railyard.testing.DevnetResource;
 import io.railyard.testing.ReadLoad;
 import io.railyard.testing.Signals;
-import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamPool;
 import io.railyard.upstream.UpstreamPools;
 import jakarta.inject.Inject;
@@ -62,7 +61,7 @@ class DevnetChaosTest {
     @BeforeEach
     void everyNodeServing() {
         UpstreamPool pool = pools.pool(NETWORK);
-        Await.until("every anvil upstream healthy", () -> pool.upstreams().stream().allMatch(Upstream::isHealthy));
+        Await.allHealthy(pool);
         // The readers ask for block 1, which a devnet that has only just started has not mined yet.
         Await.until("the devnet past block 1", () -> devnet.height() >= 2);
     }
@@ -74,7 +73,7 @@ class DevnetChaosTest {
         killed.forEach(devnet::restart);
         killed.clear();
         UpstreamPool pool = pools.pool(NETWORK);
-        Await.until("every anvil upstream healthy again", () -> pool.upstreams().stream().allMatch(Upstream::isHealthy));
+        Await.allHealthy(pool);
     }
 
     @Test

@@ -91,7 +91,7 @@ class DevnetFaultTest {
     @Test
     void killFreezeAndRestartNodesUnderLoadFailNoReadAndMineEveryTransferExactlyOnce() throws Exception {
         UpstreamPool pool = pools.pool(NETWORK);
-        Await.until("every anvil upstream healthy", () -> pool.upstreams().stream().allMatch(Upstream::isHealthy));
+        Await.allHealthy(pool);
         Upstream killed = pool.byName("anvil-1");
         Upstream frozen = pool.byName("anvil-2");
         String recipient = "0x" + String.format("%040x", new BigInteger(159, new Random(42)));

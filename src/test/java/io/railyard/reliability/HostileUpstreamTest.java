@@ -10,7 +10,6 @@ import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.FakeUpstream;
 import io.railyard.testing.Metrics;
-import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamPool;
 import io.railyard.upstream.UpstreamPools;
 import io.restassured.response.Response;
@@ -69,7 +68,7 @@ class HostileUpstreamTest {
         hostile.honest = HostileUpstreamTest::block;
         fakes.resetAll();
         fakes.nodes().forEach(n -> n.on("eth_getBlockByHash", req -> new FakeUpstream.Result(block(req))));
-        Await.until("every upstream healthy", () -> pool().upstreams().stream().allMatch(Upstream::isHealthy));
+        Await.allHealthy(pool());
         pool().upstreams().forEach(u -> u.breaker().reset());
         hostile.trafficCalls.set(0);
         hostile.batchCalls.set(0);

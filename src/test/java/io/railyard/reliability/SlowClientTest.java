@@ -8,7 +8,6 @@ import io.railyard.testing.Await;
 import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.FakeUpstream;
-import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamPools;
 import io.vertx.core.json.JsonObject;
 import jakarta.inject.Inject;
@@ -70,7 +69,7 @@ class SlowClientTest {
     @BeforeEach
     void healthy() {
         fakes.resetAll();
-        Await.until("every upstream healthy", () -> pools.pool(FakeNodesResource.NETWORK).upstreams().stream().allMatch(Upstream::isHealthy));
+        Await.allHealthy(pools.pool(FakeNodesResource.NETWORK));
     }
 
     private int port() {

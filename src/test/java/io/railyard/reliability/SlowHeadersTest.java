@@ -7,7 +7,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.railyard.testing.Await;
 import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.Metrics;
-import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamPools;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,7 +63,7 @@ class SlowHeadersTest {
 
     @BeforeEach
     void healthy() {
-        Await.until("every upstream healthy", () -> pools.pool(FakeNodesResource.NETWORK).upstreams().stream().allMatch(Upstream::isHealthy));
+        Await.allHealthy(pools.pool(FakeNodesResource.NETWORK));
     }
 
     private static String call(int id) {

@@ -8,7 +8,6 @@ import io.railyard.testing.Await;
 import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.FakeUpstream;
-import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamPools;
 import io.vertx.core.json.JsonObject;
 import jakarta.inject.Inject;
@@ -34,7 +33,7 @@ class UpstreamNamesInErrorsTest {
     @Test
     void theLastTryIsNamedWithItsReason() {
         fakes.resetAll();
-        Await.until("healthy", () -> pools.pool(FakeNodesResource.NETWORK).upstreams().stream().allMatch(Upstream::isHealthy));
+        Await.allHealthy(pools.pool(FakeNodesResource.NETWORK));
         fakes.get(0).on("eth_getBalance", req -> new FakeUpstream.Status(502, "down"));
         String text = given().contentType("application/json")
                 .body("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_getBalance\",\"params\":[\"0x" + "11".repeat(20) + "\",\"latest\"]}")

@@ -1,5 +1,8 @@
 package io.railyard.testing;
 
+import io.railyard.upstream.Upstream;
+import io.railyard.upstream.UpstreamPool;
+
 import java.util.function.BooleanSupplier;
 
 /**
@@ -9,6 +12,11 @@ import java.util.function.BooleanSupplier;
 public final class Await {
 
     private Await() {
+    }
+
+    /** Until every upstream of the network passes the health rules (the state most tests start from). */
+    public static void allHealthy(UpstreamPool pool) {
+        until("every upstream of " + pool.network() + " healthy", () -> pool.upstreams().stream().allMatch(Upstream::isHealthy));
     }
 
     public static void until(String what, BooleanSupplier condition) {

@@ -49,7 +49,7 @@ class AnswerBudgetTest {
 
     @Test
     void anAnswerThatWouldPassTheBudgetIsRefusedAtOnceAndTheBudgetComesBackWhenTheHeldCallIsSettled() throws Exception {
-        Await.until("hostile node healthy", () -> pools.pool("hostile").upstreams().stream().allMatch(Upstream::isHealthy));
+        Await.allHealthy(pools.pool("hostile"));
         node.honest = req -> HUNDRED_KB;
         node.mode = HostileUpstream.Mode.PARTIAL_THEN_HANG;
         CompletableFuture<Response> held = CompletableFuture.supplyAsync(() -> call(1));

@@ -97,7 +97,7 @@ class HealthIntegrationTest {
     void allHealthy() {
         fakes.resetAll();
         fakes.nodes().forEach(n -> n.chain(1, 100, 90));
-        Await.until("all upstreams healthy", () -> pool().upstreams().stream().allMatch(Upstream::isHealthy));
+        Await.allHealthy(pool());
         if (gateway.cache() != null) {
             gateway.cache().invalidateAll();
         }
@@ -196,7 +196,7 @@ class HealthIntegrationTest {
         } finally {
             fakes.nodes().forEach(n -> n.chain(1, 100, 90));
         }
-        Await.until("all healthy again", () -> pool().upstreams().stream().allMatch(Upstream::isHealthy));
+        Await.allHealthy(pool());
     }
 
     @Test
@@ -372,7 +372,7 @@ class HealthIntegrationTest {
             rogue.head(100);
             down.restart();
         }
-        Await.until("all healthy again", () -> pool().upstreams().stream().allMatch(Upstream::isHealthy));
+        Await.allHealthy(pool());
         assertEquals(List.of(), honestEjected.stream().distinct().toList(),
                 "with node-0 down, a rogue head of 1000000 on node-1 must not get the honest node-2 (head 100) ejected");
     }
@@ -392,7 +392,7 @@ class HealthIntegrationTest {
         } finally {
             fakes.nodes().forEach(FakeUpstream::restart);
         }
-        Await.until("all readmitted", () -> pool().upstreams().stream().allMatch(Upstream::isHealthy));
+        Await.allHealthy(pool());
         fakes.nodes().forEach(n -> n.result("eth_getBalance", GOOD));
         expectGood(9);
     }
@@ -424,7 +424,7 @@ class HealthIntegrationTest {
             fakes.resetAll();
             fakes.get(2).chain(1, 100, 90);
         }
-        Await.until("all readmitted", () -> pool().upstreams().stream().allMatch(Upstream::isHealthy));
+        Await.allHealthy(pool());
     }
 
     private void assertUnavailableQuickly(int id, String context) {

@@ -1,13 +1,12 @@
 package io.railyard.edge.http;
 
-import io.railyard.core.RpcGateway;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
+import io.railyard.core.RpcGateway;
 import io.railyard.testing.Await;
 import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;
-import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamPools;
 import io.vertx.core.json.JsonObject;
 import jakarta.inject.Inject;
@@ -60,7 +59,7 @@ class AccessLogTest {
     @BeforeEach
     void setUp() {
         fakes.resetAll();
-        Await.until("healthy", () -> pools.pool("testnet").upstreams().stream().allMatch(Upstream::isHealthy));
+        Await.allHealthy(pools.pool("testnet"));
         gateway.cache().invalidateAll();
         Logger.getLogger("railyard.access").addHandler(capture);
     }

@@ -10,7 +10,6 @@ import io.railyard.testing.FakeUpstream;
 import io.railyard.testing.HeadlessChromium;
 import io.railyard.testing.Metrics;
 import io.railyard.testing.PageServer;
-import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamPools;
 import io.restassured.RestAssured;
 import io.vertx.core.json.JsonArray;
@@ -106,7 +105,7 @@ class CorsBrowserTest {
     void start() throws IOException {
         HeadlessChromium.assumeInstalled("the CORS browser test");
         fakes.resetAll();
-        Await.until("all upstreams healthy", () -> pools.pool(FakeNodesResource.NETWORK).upstreams().stream().allMatch(Upstream::isHealthy));
+        Await.allHealthy(pools.pool(FakeNodesResource.NETWORK));
         fakes.nodes().forEach(n -> n.result("eth_getBalance", "\"0xde0b6b3a7640000\""));
         fakes.nodes().forEach(FakeUpstream::resetCounts);
         browser = HeadlessChromium.start();

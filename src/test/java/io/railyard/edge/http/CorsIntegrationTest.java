@@ -11,7 +11,6 @@ import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.FakeUpstream;
 import io.railyard.testing.LogCapture;
 import io.railyard.testing.Metrics;
-import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamPools;
 import io.restassured.RestAssured;
 import io.restassured.response.Response;
@@ -72,7 +71,7 @@ class CorsIntegrationTest {
     @BeforeEach
     void healthy() {
         fakes.resetAll();
-        Await.until("healthy", () -> pools.pool("testnet").upstreams().stream().allMatch(Upstream::isHealthy));
+        Await.allHealthy(pools.pool("testnet"));
         fakes.nodes().forEach(n -> n.result("eth_getBalance", "\"0x5\""));
         fakes.nodes().forEach(FakeUpstream::resetCounts);
     }
