@@ -68,6 +68,16 @@ public final class ConfigValidator {
         if (breaker.delay().isNegative()) {
             errors.add("railyard.health.circuit-breaker.delay: must not be negative (was " + breaker.delay() + ")");
         }
+        RailyardConfig.WebSocketConfig ws = config.websocket();
+        positive(errors, "railyard.websocket.max-connections", ws.maxConnections());
+        positive(errors, "railyard.websocket.max-connections-per-client", ws.maxConnectionsPerClient());
+        positive(errors, "railyard.websocket.max-subscriptions-per-connection", ws.maxSubscriptionsPerConnection());
+        positive(errors, "railyard.websocket.max-message-bytes", ws.maxMessageBytes());
+        positive(errors, "railyard.websocket.max-pending-bytes", ws.maxPendingBytes());
+        positive(errors, "railyard.websocket.ping-interval", ws.pingInterval().toMillis());
+        positive(errors, "railyard.websocket.idle-timeout", ws.idleTimeout().toMillis());
+        positive(errors, "railyard.subscriptions.poll-interval", config.subscriptions().pollInterval().toMillis());
+        positive(errors, "railyard.subscriptions.max-reorg-depth", config.subscriptions().maxReorgDepth());
         config.cache().maxBytes().ifPresent(b -> positive(errors, "railyard.cache.max-bytes", b));
         HeapShares.cacheBoundProblem(config.cache().maxBytes(), maxHeap).ifPresent(errors::add);
         RailyardConfig.OverloadConfig overload = config.overload();

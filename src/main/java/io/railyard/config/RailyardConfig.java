@@ -82,6 +82,59 @@ public interface RailyardConfig {
         Optional<List<String>> allowedOrigins();
     }
 
+    /** JSON-RPC over WebSocket on the RPC paths: connections, messages, keepalive. */
+    WebSocketConfig websocket();
+
+    /** {@code eth_subscribe}: one head stream per network, fanned out to every subscriber. */
+    SubscriptionsConfig subscriptions();
+
+    interface WebSocketConfig {
+        /** Whether the RPC paths accept WebSocket upgrades ({@code ws://host:port/<network>}). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Open WebSocket connections, all clients together; an upgrade past it is refused with 503. */
+        @WithDefault("10000")
+        int maxConnections();
+
+        /** Open WebSocket connections per client (its API key, or else its address); past it, 429. */
+        @WithDefault("200")
+        int maxConnectionsPerClient();
+
+        /** Subscriptions one connection may hold at once; another {@code eth_subscribe} gets -32005. */
+        @WithDefault("100")
+        int maxSubscriptionsPerConnection();
+
+        /** Largest message a client may send, in bytes; a larger one closes the connection with 1009. */
+        @WithDefault("1048576")
+        int maxMessageBytes();
+
+        /**
+         * Bytes waiting to be written to one connection; a client that reads so slowly that its backlog passes it is
+         * closed with 1008 (slow consumer) instead of being buffered without bound.
+         */
+        @WithDefault("4194304")
+        int maxPendingBytes();
+
+        /** Time between the gateway's pings on an open connection. */
+        @WithDefault("20s")
+        Duration pingInterval();
+
+        /** A connection from which nothing arrives for this long (not even a pong) is closed with 1001. */
+        @WithDefault("60s")
+        Duration idleTimeout();
+    }
+
+    interface SubscriptionsConfig {
+        /** How often a network's head stream asks for the latest block while anyone is subscribed. */
+        @WithDefault("500ms")
+        Duration pollInterval();
+
+        /** Deepest reorg replayed to subscribers; a deeper one ends every subscription of the network with an error. */
+        @WithDefault("64")
+        int maxReorgDepth();
+    }
+
     /** One line per client request in the log category {@code railyard.access}. */
     AccessLogConfig accessLog();
 

@@ -15,11 +15,13 @@ import io.railyard.core.pipeline.Pipeline;
 import io.railyard.core.pipeline.RequestId;
 import io.railyard.core.pipeline.RpcCall;
 import io.railyard.core.pipeline.RpcInterceptor;
+import io.railyard.core.pipeline.Session;
 import io.railyard.core.stages.Broadcast;
 import io.railyard.core.stages.CacheInterceptor;
 import io.railyard.core.stages.Forwarder;
 import io.railyard.core.stages.HeadGuard;
 import io.railyard.core.stages.MethodPolicy;
+import io.railyard.core.stages.SubscriptionCalls;
 import io.railyard.core.stages.UpstreamCalls;
 import io.railyard.evm.MethodCatalog;
 import io.railyard.evm.MethodSpec;
@@ -28,6 +30,7 @@ import io.railyard.jsonrpc.RpcBody;
 import io.railyard.jsonrpc.RpcCodec;
 import io.railyard.jsonrpc.RpcErrorCode;
 import io.railyard.jsonrpc.RpcItem;
+import io.railyard.jsonrpc.RpcRequest;
 import io.railyard.memory.HeapGuard;
 import io.railyard.metrics.Meters;
 import io.railyard.upstream.CallScope;
@@ -40,6 +43,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,6 +56,8 @@ import java.util.List;
 public class RpcGateway {
 
     private static final Logger LOG = Logger.getLogger(RpcGateway.class);
+    /** Who the gateway's own calls (a subscription stream's) are from: no key, no limits, routed like any client. */
+    private static final ClientIdentity ITSELF = new ClientIdentity("railyard", null);
 
     @Inject
     RailyardConfig config;
@@ -73,6 +79,8 @@ public class RpcGateway {
 
     private RpcCodec codec;
     private Pipeline pipeline;
+    /** The pipeline the gateway's own calls take: no method rules (they are the gateway's), no subscriptions. */
+    private Pipeline ownCalls;
     private ResponseCache cache;
     private long requestTimeoutNanos;
 
@@ -83,7 +91,6 @@ public class RpcGateway {
         requestTimeoutNanos = config.forward().requestTimeout().toNanos();
         MeteredStats stats = new MeteredStats(meters, clock);
         List<RpcInterceptor> stages = new ArrayList<>();
-        stages.add(new MethodPolicy(policy));
         if (config.cache().enabled()) {
             cache = new ResponseCache(HeapShares.orQuarterOfHeap(config.cache().maxBytes(), Runtime.getRuntime().maxMemory()),
                     config.cache().expireAfterWrite(), Ticker.systemTicker());
@@ -97,7 +104,12 @@ public class RpcGateway {
                 config.errors().exposeUpstreamNames());
         stages.add(new Broadcast(calls));
         stages.add(new Forwarder(calls, config.forward().maxAttempts()));
-        pipeline = new Pipeline(stages);
+        ownCalls = new Pipeline(stages);
+        List<RpcInterceptor> clientStages = new ArrayList<>();
+        clientStages.add(new MethodPolicy(policy));
+        clientStages.add(new SubscriptionCalls());
+        clientStages.addAll(stages);
+        pipeline = new Pipeline(clientStages);
     }
 
     /** The response cache, or null when caching is off. */
@@ -112,9 +124,10 @@ public class RpcGateway {
      * @param presentedKey the API key from the path or the X-Api-Key header, or null
      * @param access       the access-log record to fill in, or null
      * @param requestId    names this request in the gateway's own errors and in the log
+     * @param session      the connection's subscriptions (WebSocket), or null when it cannot carry notifications
      */
     public Future<GatewayReply> handle(UpstreamPool pool, byte[] body, String address, String presentedKey, CallScope scope,
-                                       AccessRecord access, RequestId requestId) {
+                                       AccessRecord access, RequestId requestId, Session session) {
         String network = pool.network();
         if (access != null) {
             access.network(network);
@@ -139,7 +152,7 @@ public class RpcGateway {
         }
         RpcBody decoded = codec.decode(body);
         return policy.admit(client, network, cost(decoded, network, client)).compose(decision -> decision.allowed()
-                ? answer(pool, decoded, client, scope, access, requestId)
+                ? answer(pool, decoded, client, scope, access, requestId, session)
                 : Future.succeededFuture(limited(decoded, client, decision, requestId)));
     }
 
@@ -218,7 +231,7 @@ public class RpcGateway {
     }
 
     private Future<GatewayReply> answer(UpstreamPool pool, RpcBody decoded, ClientIdentity client, CallScope scope,
-                                        AccessRecord access, RequestId requestId) {
+                                        AccessRecord access, RequestId requestId, Session session) {
         long deadline = System.nanoTime() + requestTimeoutNanos;
         if (decoded instanceof RpcBody.Failed failed) {
             RpcAnswer error = RpcAnswer.error(failed.code(), failed.message(), requestId);
@@ -226,7 +239,7 @@ public class RpcGateway {
             return Future.succeededFuture(GatewayReply.of(error, RpcAnswer.NULL));
         }
         if (decoded instanceof RpcBody.Single single) {
-            return answer(pool, single.item(), client, deadline, scope, access, null, requestId).map(answer -> answer == null
+            return answer(pool, single.item(), client, deadline, scope, access, null, requestId, session).map(answer -> answer == null
                     ? GatewayReply.NOTHING
                     : GatewayReply.of(answer, single.item().replyId()));
         }
@@ -234,7 +247,7 @@ public class RpcGateway {
         List<Future<RpcAnswer>> answers = new ArrayList<>(items.size());
         BatchGroup group = new BatchGroup();
         for (RpcItem item : items) {
-            answers.add(answer(pool, item, client, deadline, scope, access, group, requestId));
+            answers.add(answer(pool, item, client, deadline, scope, access, group, requestId, session));
         }
         pipeline.batchEnded(group);
         return Future.join(answers).map(done -> {
@@ -261,7 +274,7 @@ public class RpcGateway {
 
     /** The answer to one entry; null for a notification (it is still forwarded, its answer dropped). */
     private Future<RpcAnswer> answer(UpstreamPool pool, RpcItem item, ClientIdentity client, long deadline, CallScope scope,
-                                     AccessRecord access, BatchGroup group, RequestId requestId) {
+                                     AccessRecord access, BatchGroup group, RequestId requestId, Session session) {
         if (item instanceof RpcItem.Invalid invalid) {
             RpcAnswer error = RpcAnswer.error(invalid.code(), invalid.message(), requestId);
             meters.request(pool.network(), MethodSpec.OTHER, outcome(error), 0);
@@ -273,11 +286,11 @@ public class RpcGateway {
             access.method(method);
         }
         if (valid.request().isNotification()) {
-            pipeline.run(new RpcCall(pool, valid.request(), client, deadline, CallScope.detached(), access, group, requestId));
+            pipeline.run(new RpcCall(pool, valid.request(), client, deadline, CallScope.detached(), access, group, requestId, session));
             return Future.succeededFuture(null);
         }
         long started = System.nanoTime();
-        return pipeline.run(new RpcCall(pool, valid.request(), client, deadline, scope, access, group, requestId))
+        return pipeline.run(new RpcCall(pool, valid.request(), client, deadline, scope, access, group, requestId, session))
                 .recover(e -> {
                     // The details are for the operator, who finds them by the request id; the client learns none.
                     LOG.errorf(e, "request %s on %s: %s failed inside the gateway", requestId, pool.network(), method);
@@ -285,6 +298,21 @@ public class RpcGateway {
                 })
                 .onSuccess(answer -> meters.request(pool.network(), method, outcome(answer), System.nanoTime() - started));
     }
+
+    /**
+     * One of the gateway's own reads (a subscription stream following the chain): through the cache, head guard and
+     * forwarder like a client's, with failover, but under no client's key or limits. Not counted as a client request.
+     *
+     * @param params the params as JSON text, an array
+     */
+    public Future<RpcAnswer> ownCall(UpstreamPool pool, String method, String params) {
+        RpcRequest request = new RpcRequest(OWN_CALL_ID, method, params.getBytes(StandardCharsets.UTF_8));
+        RequestId id = RequestId.next();
+        return ownCalls.run(new RpcCall(pool, request, ITSELF, System.nanoTime() + requestTimeoutNanos, CallScope.detached(),
+                null, null, id, null));
+    }
+
+    private static final byte[] OWN_CALL_ID = "1".getBytes(StandardCharsets.US_ASCII);
 
     /** The {@code outcome} tag: ok, rpc_error (the node's own error), or what the gateway refused or could not do. */
     static String outcome(RpcAnswer answer) {

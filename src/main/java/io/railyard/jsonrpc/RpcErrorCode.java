@@ -20,6 +20,14 @@ public enum RpcErrorCode {
     RESOURCE_UNAVAILABLE(-32002, 503, "Resource unavailable"),
     OVERLOADED(-32002, 503, "Gateway overloaded"),
     BODY_TIMEOUT(-32600, 408, "Request body not received in time"),
+    /** Params the gateway reads itself (a subscription's kind and filter) that it cannot use. */
+    INVALID_PARAMS(-32602, 200, "Invalid params"),
+    /** {@code eth_subscribe} and {@code eth_unsubscribe} sent over plain HTTP, which cannot carry notifications. */
+    SUBSCRIPTION_NEEDS_WEBSOCKET(-32601, 200, "Subscriptions need a WebSocket connection"),
+    /** One connection holds {@code railyard.websocket.max-subscriptions-per-connection} already. */
+    TOO_MANY_SUBSCRIPTIONS(-32005, 200, "Too many subscriptions"),
+    /** Sent on a subscription that ends because the chain reorganised deeper than it can replay. */
+    REORG_TOO_DEEP(-32000, 200, "Reorg too deep to replay"),
     INTERNAL_ERROR(-32603, 500, "Internal error");
 
     private final int code;

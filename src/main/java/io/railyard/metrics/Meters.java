@@ -80,6 +80,19 @@ public class Meters {
     /** The phases of {@link #CLIENT_TIMEOUTS}. */
     public static final List<String> CLIENT_TIMEOUT_PHASES = List.of("head", "body");
 
+    /** {@code railyard_ws_connections{network}}: open WebSocket connections. */
+    public static final String WS_CONNECTIONS = "railyard.ws.connections";
+    /** {@code railyard_ws_subscriptions{network,kind}}: subscriptions held, kind newHeads, logs or newPendingTransactions. */
+    public static final String WS_SUBSCRIPTIONS = "railyard.ws.subscriptions";
+    /** {@code railyard_ws_messages_total{network,direction}}: WebSocket messages, direction in or out. */
+    public static final String WS_MESSAGES = "railyard.ws.messages";
+    /** {@code railyard_ws_slow_consumer_closes_total{network}}: connections closed (1008) for not reading. */
+    public static final String WS_SLOW_CONSUMER_CLOSES = "railyard.ws.slow.consumer.closes";
+    /** {@code railyard_stream_failovers_total{network}}: head-stream steps that failed and resumed from the last block. */
+    public static final String STREAM_FAILOVERS = "railyard.stream.failovers";
+    /** {@code railyard_stream_gaps_filled_total{network}}: blocks a head stream fetched to deliver without a gap. */
+    public static final String STREAM_GAPS_FILLED = "railyard.stream.gaps.filled";
+
     /** Every name above as Prometheus shows it, for documentation and for checking dashboards against. */
     public static final List<String> PROMETHEUS_NAMES = List.of(
             "railyard_requests_total", "railyard_request_duration_seconds", "railyard_upstream_requests_total",
@@ -89,7 +102,9 @@ public class Meters {
             "railyard_cache_evictions_total", "railyard_network_finalized_block",
             "railyard_network_panic", "railyard_network_head_block", "railyard_rate_limited_total",
             "railyard_rate_limit_backend_up", "railyard_cors_refused_total", "railyard_overloaded",
-            "railyard_overload_shed_total", "railyard_client_timeouts_total");
+            "railyard_overload_shed_total", "railyard_client_timeouts_total", "railyard_ws_connections",
+            "railyard_ws_subscriptions", "railyard_ws_messages_total", "railyard_ws_slow_consumer_closes_total",
+            "railyard_stream_failovers_total", "railyard_stream_gaps_filled_total");
 
     /** Buckets from 100 µs to 10 s: loopback cache hits and slow archive calls both resolve. */
     private static final Duration[] BUCKETS = {
@@ -245,6 +260,32 @@ public class Meters {
         counter(CLIENT_TIMEOUTS, "phase", phase).increment();
     }
 
+    public <T> void wsConnectionGauge(String network, T state, ToDoubleFunction<T> open) {
+        keep(Gauge.builder(WS_CONNECTIONS, state, open).tags("network", network).strongReference(true).register(registry));
+    }
+
+    public <T> void wsSubscriptionGauge(String network, String kind, T state, ToDoubleFunction<T> held) {
+        keep(Gauge.builder(WS_SUBSCRIPTIONS, state, held).tags("network", network, "kind", kind).strongReference(true)
+                .register(registry));
+    }
+
+    /** The counter of WebSocket messages on a network, {@code direction} in or out; callers keep it. */
+    public Counter wsMessages(String network, String direction) {
+        return counter(WS_MESSAGES, "network", network, "direction", direction);
+    }
+
+    public void wsSlowConsumerClosed(String network) {
+        counter(WS_SLOW_CONSUMER_CLOSES, "network", network).increment();
+    }
+
+    public void streamFailover(String network) {
+        counter(STREAM_FAILOVERS, "network", network).increment();
+    }
+
+    public void streamGapsFilled(String network, long blocks) {
+        counter(STREAM_GAPS_FILLED, "network", network).increment(blocks);
+    }
+
     /** Pre-registers the client timeout counters at zero. */
     public void declareClientTimeouts() {
         CLIENT_TIMEOUT_PHASES.forEach(phase -> counter(CLIENT_TIMEOUTS, "phase", phase));
@@ -267,6 +308,11 @@ public class Meters {
         counter(CACHE_REQUESTS, "network", network, "result", "miss");
         counter(CORS_REFUSED, "network", network);
         counter(OVERLOAD_SHED, "network", network);
+        counter(WS_MESSAGES, "network", network, "direction", "in");
+        counter(WS_MESSAGES, "network", network, "direction", "out");
+        counter(WS_SLOW_CONSUMER_CLOSES, "network", network);
+        counter(STREAM_FAILOVERS, "network", network);
+        counter(STREAM_GAPS_FILLED, "network", network);
     }
 
     private Counter counter(String name, String... tags) {

@@ -16,9 +16,10 @@ import io.railyard.upstream.UpstreamPool;
  * @param access         the access-log record of the client request, or null when the access log is off
  * @param batch          the client batch's group of plain reads to send together, or null
  * @param requestId      names the client request in the gateway's own errors and in the log
+ * @param session        the connection's subscriptions when it can carry notifications (WebSocket), else null
  */
 public record RpcCall(UpstreamPool pool, RpcRequest request, ClientIdentity client, long deadlineNanos, CallScope scope,
-                      AccessRecord access, BatchGroup batch, RequestId requestId) {
+                      AccessRecord access, BatchGroup batch, RequestId requestId, Session session) {
 
     /** What ip-hash hashes: the client's address. */
     public String clientKey() {
@@ -31,12 +32,12 @@ public record RpcCall(UpstreamPool pool, RpcRequest request, ClientIdentity clie
 
     /** The same call, no longer cancelled by its client (for work that serves others too). */
     public RpcCall detached() {
-        return new RpcCall(pool, request, client, deadlineNanos, CallScope.detached(), access, batch, requestId);
+        return new RpcCall(pool, request, client, deadlineNanos, CallScope.detached(), access, batch, requestId, session);
     }
 
     /** The same call for another form of the request (a tag pinned to a number). */
     public RpcCall withRequest(RpcRequest other) {
-        return new RpcCall(pool, other, client, deadlineNanos, scope, access, batch, requestId);
+        return new RpcCall(pool, other, client, deadlineNanos, scope, access, batch, requestId, session);
     }
 
     public String network() {

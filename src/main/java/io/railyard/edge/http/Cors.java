@@ -274,6 +274,31 @@ public class Cors {
         ctx.next();
     }
 
+    /**
+     * Whether a WebSocket upgrade may proceed from its {@code Origin}: browsers send no preflight for a socket and let
+     * any page open one, so the origin rules are applied here, as to a request: the network's list (while CORS is
+     * on) and the API key's own list. Returns null when allowed, else the refusal for the client (counted and logged
+     * as any CORS refusal). A client that sends no {@code Origin} is not a browser page and is not refused.
+     */
+    public String upgradeRefusal(RoutingContext ctx) {
+        String origin = ctx.request().getHeader(HttpHeaders.ORIGIN);
+        if (origin == null) {
+            return null;
+        }
+        Rules rules = rules(ctx);
+        ApiKey key = byKey.isEmpty() ? null : keyRefusing(ctx, origin);
+        if (key != null) {
+            String source = "railyard.api-keys." + key.name() + ".allowed-origins";
+            refused(rules, origin, source);
+            return "Origin not allowed: API key '" + key.name() + "' may not be used from " + shown(origin) + " (" + source + ")";
+        }
+        if (enabled && !rules.origins().allows(origin)) {
+            refused(rules, origin, rules.source());
+            return "Origin not allowed: " + shown(origin) + " may not open a WebSocket here (" + rules.source() + ")";
+        }
+        return null;
+    }
+
     private void answerHeaders(MultiMap headers, Rules rules, String origin, boolean allowed) {
         headers.set(HttpHeaders.VARY, ORIGIN);
         if (allowed) {

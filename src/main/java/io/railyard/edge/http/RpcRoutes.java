@@ -276,7 +276,7 @@ public class RpcRoutes {
         if (apiKey == null) {
             apiKey = ctx.request().getHeader("X-Api-Key");
         }
-        gateway.handle(pool, body, client, apiKey, scope, access, id).onComplete(done -> {
+        gateway.handle(pool, body, client, apiKey, scope, access, id, null).onComplete(done -> {
             if (access != null) {
                 ACCESS.info(access.line(done.succeeded() ? done.result().httpStatus() : 500, accessLogJson));
             }

@@ -103,7 +103,8 @@ class GatewayTest {
         QuarkusMock.installMockForType(new RpcGateway() {
             @Override
             public Future<GatewayReply> handle(UpstreamPool pool, byte[] body, String address, String presentedKey,
-                                               CallScope scope, AccessRecord access, RequestId requestId) {
+                                               CallScope scope, AccessRecord access, RequestId requestId,
+                                               io.railyard.core.pipeline.Session session) {
                 throw new IllegalStateException("a bug");
             }
         }, RpcGateway.class);

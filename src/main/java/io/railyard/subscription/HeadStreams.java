@@ -1,0 +1,138 @@
+package io.railyard.subscription;
+
+import io.railyard.config.RailyardConfig;
+import io.railyard.core.RpcGateway;
+import io.railyard.jsonrpc.RpcAnswer;
+import io.railyard.metrics.Meters;
+import io.railyard.upstream.UpstreamPool;
+import io.railyard.upstream.UpstreamPools;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One {@link HeadStream} per network, each stepped on its own event loop every {@code subscriptions.poll-interval}
+ * and at once when its first subscriber arrives. Streams read the chain through the gateway's own calls, so they
+ * get its failover, cache and head rules.
+ */
+@ApplicationScoped
+public class HeadStreams {
+
+    @Inject
+    RailyardConfig config;
+
+    @Inject
+    UpstreamPools pools;
+
+    @Inject
+    RpcGateway gateway;
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    Meters meters;
+
+    private final Map<String, HeadStream> streams = new HashMap<>();
+    private final Map<String, Context> contexts = new HashMap<>();
+
+    void start(@Observes StartupEvent event) {
+        long interval = config.subscriptions().pollInterval().toMillis();
+        for (UpstreamPool pool : pools.all().values()) {
+            String network = pool.network();
+            HeadStream stream = new HeadStream(network, new NetworkBlocks(pool), config.subscriptions().maxReorgDepth(),
+                    new HeadStream.Events() {
+                        @Override
+                        public void gapFilled(long blocks) {
+                            meters.streamGapsFilled(network, blocks);
+                        }
+
+                        @Override
+                        public void stepFailed() {
+                            meters.streamFailover(network);
+                        }
+                    });
+            for (SubscriptionKind kind : SubscriptionKind.values()) {
+                meters.wsSubscriptionGauge(network, kind.wireName(), stream, s -> s.count(kind));
+            }
+            Context context = vertx.getOrCreateContext();
+            context.runOnContext(v -> vertx.setPeriodic(interval, id -> stream.advance()));
+            streams.put(network, stream);
+            contexts.put(network, context);
+        }
+    }
+
+    /** The stream of a configured network. */
+    public HeadStream of(String network) {
+        return streams.get(network);
+    }
+
+    /** Adds a subscriber; the stream's first one makes it read the head at once, so it follows from now. */
+    public void subscribe(String network, Subscriber subscriber) {
+        HeadStream stream = streams.get(network);
+        boolean first = !stream.isFollowed();
+        stream.add(subscriber);
+        if (first) {
+            contexts.get(network).runOnContext(v -> stream.advance());
+        }
+    }
+
+    public void unsubscribe(String network, Subscriber subscriber) {
+        HeadStream stream = streams.get(network);
+        if (stream != null) {
+            stream.remove(subscriber);
+        }
+    }
+
+    /** A network's chain read through the gateway's own calls. */
+    private final class NetworkBlocks implements BlockSource {
+        private final UpstreamPool pool;
+
+        NetworkBlocks(UpstreamPool pool) {
+            this.pool = pool;
+        }
+
+        @Override
+        public Future<JsonObject> latest() {
+            return gateway.ownCall(pool, "eth_getBlockByNumber", "[\"latest\",false]").compose(a -> object(a, "latest block"));
+        }
+
+        @Override
+        public Future<JsonObject> byHash(String hash) {
+            return gateway.ownCall(pool, "eth_getBlockByHash", "[\"" + hash + "\",false]").compose(a -> object(a, "block " + hash));
+        }
+
+        @Override
+        public Future<JsonArray> logs(String blockHash) {
+            return gateway.ownCall(pool, "eth_getLogs", "[{\"blockHash\":\"" + blockHash + "\"}]").compose(answer -> {
+                Object value = value(answer);
+                return value instanceof JsonArray logs ? Future.succeededFuture(logs)
+                        : Future.failedFuture("no logs for block " + blockHash + ": " + answer);
+            });
+        }
+
+        private Future<JsonObject> object(RpcAnswer answer, String what) {
+            Object value = value(answer);
+            return value instanceof JsonObject block ? Future.succeededFuture(block)
+                    : Future.failedFuture("no node answered the " + what + ": " + answer);
+        }
+
+        private Object value(RpcAnswer answer) {
+            if (answer.isError() || answer.result() == null) {
+                return null;
+            }
+            return Json.decodeValue(new String(answer.result(), StandardCharsets.UTF_8));
+        }
+    }
+}

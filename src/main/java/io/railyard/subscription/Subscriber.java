@@ -1,0 +1,19 @@
+package io.railyard.subscription;
+
+/**
+ * One client subscription, as a stream sees it. Called on the stream's event loop; an implementation hands the
+ * notification to its connection without blocking.
+ */
+public interface Subscriber {
+
+    SubscriptionKind kind();
+
+    /** The log filter ({@link SubscriptionKind#LOGS} only), else null. */
+    LogFilter filter();
+
+    /** One notification: {@code resultJson} is the {@code result} of an {@code eth_subscription} message. */
+    void deliver(String resultJson);
+
+    /** The stream can no longer serve this subscription (a reorg deeper than it replays); it is dropped. */
+    void end(String reason);
+}

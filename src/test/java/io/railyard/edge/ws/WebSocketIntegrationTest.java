@@ -1,0 +1,280 @@
+package io.railyard.edge.ws;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.railyard.testing.Await;
+import io.railyard.testing.FakeChain;
+import io.railyard.testing.FakeNodes;
+import io.railyard.testing.FakeNodesResource;
+import io.railyard.testing.FakeUpstream;
+import io.railyard.testing.WsClient;
+import io.railyard.upstream.UpstreamPools;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URL;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * JSON-RPC over WebSocket against three fake nodes serving a scripted chain: the same pipeline as HTTP, the
+ * documented refusals and close codes, and subscriptions served from one stream per network (polled every 100 ms):
+ * in order without gaps when the chain jumps, reorgs replayed with {@code removed: true}, and upstream calls that
+ * do not grow with the number of subscribers.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = FakeNodesResource.class, restrictToAnnotatedClass = true, initArgs = {
+        @ResourceArg(name = "quarkus.http.test-port", value = "0"),
+        @ResourceArg(name = "railyard.subscriptions.poll-interval", value = "100ms"),
+        @ResourceArg(name = "railyard.websocket.max-message-bytes", value = "4096"),
+        @ResourceArg(name = "railyard.websocket.max-subscriptions-per-connection", value = "50")})
+class WebSocketIntegrationTest {
+
+    private static final String NET = FakeNodesResource.NETWORK;
+
+    FakeNodes fakes;
+
+    @Inject
+    UpstreamPools pools;
+
+    @TestHTTPResource("/")
+    URL base;
+
+    private FakeChain chain;
+    private final List<WsClient> clients = new ArrayList<>();
+
+    @BeforeEach
+    void scriptedChain() {
+        fakes.resetAll();
+        long head = Math.max(100, pools.pool(NET).servedHead());
+        chain = new FakeChain(head, 0).serve(fakes.nodes());
+        Await.allHealthy(pools.pool(NET));
+    }
+
+    @AfterEach
+    void closeClients() {
+        clients.forEach(WsClient::close);
+        clients.clear();
+    }
+
+    private WsClient connect(String path) {
+        WsClient client = WsClient.connect(base.getPort(), path);
+        clients.add(client);
+        return client;
+    }
+
+    private static long number(JsonObject notification) {
+        return Long.decode(notification.getJsonObject("params").getJsonObject("result").getString("number"));
+    }
+
+    @Test
+    void singleAndBatchRequestsGoThroughThePipeline() {
+        WsClient ws = connect("/" + NET);
+        assertEquals("0x1", ws.call("eth_chainId", "[]").getString("result"));
+        ws.send("[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"net_version\"},{\"jsonrpc\":\"2.0\",\"id\":\"two\",\"method\":\"eth_chainId\"}]");
+        JsonArray batch = new JsonArray(ws.nextAnswer());
+        assertEquals(1, batch.getJsonObject(0).getInteger("id"));
+        assertEquals("1", batch.getJsonObject(0).getString("result"));
+        assertEquals("two", batch.getJsonObject(1).getString("id"));
+        assertEquals(-32601, ws.call("admin_peers", "[]").getJsonObject("error").getInteger("code"), "method policy applies");
+    }
+
+    @Test
+    void notJsonIsAParseErrorAndTheSocketStaysUsable() {
+        WsClient ws = connect("/" + NET);
+        ws.send("this is not json");
+        JsonObject error = new JsonObject(ws.nextAnswer());
+        assertEquals(-32700, error.getJsonObject("error").getInteger("code"));
+        assertEquals("0x1", ws.call("eth_chainId", "[]").getString("result"));
+        assertFalse(ws.isClosed());
+    }
+
+    @Test
+    void binaryMessageClosesWith1003() {
+        WsClient ws = connect("/" + NET);
+        ws.socket().writeBinaryMessage(Buffer.buffer("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_chainId\"}"));
+        assertEquals(CloseCodes.UNSUPPORTED_DATA, ws.closeCode());
+    }
+
+    @Test
+    void messageOverTheLimitClosesWith1009() {
+        WsClient ws = connect("/" + NET);
+        ws.send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_call\",\"params\":[\"" + "a".repeat(5000) + "\"]}");
+        assertEquals(CloseCodes.MESSAGE_TOO_BIG, ws.closeCode());
+    }
+
+    @Test
+    void messageOverTheLimitInSeveralFramesClosesWith1009() {
+        WsClient ws = connect("/" + NET);
+        String big = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_call\",\"params\":[\"" + "a".repeat(5000) + "\"]}";
+        ws.socket().writeFrame(io.vertx.core.http.WebSocketFrame.textFrame(big.substring(0, 3000), false));
+        ws.socket().writeFrame(io.vertx.core.http.WebSocketFrame.continuationFrame(Buffer.buffer(big.substring(3000)), true));
+        assertEquals(CloseCodes.MESSAGE_TOO_BIG, ws.closeCode());
+    }
+
+    @Test
+    void upgradesThatCannotBeServedAreRefusedWithTheHttpStatusAPostWouldGet() {
+        assertTrue(assertThrows(IllegalStateException.class, () -> connect("/no-such-net")).getMessage().contains("404"));
+        assertTrue(assertThrows(IllegalStateException.class, () -> connect("/" + NET + "/wrong-key")).getMessage().contains("401"));
+        assertEquals(0, fakes.calls("eth_subscribe"));
+    }
+
+    @Test
+    void subscribeOverHttpIsAClearErrorAndNeverForwarded() {
+        JsonObject answer = new JsonObject(given().contentType("application/json")
+                .body("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_subscribe\",\"params\":[\"newHeads\"]}").post("/" + NET).asString());
+        assertEquals(-32601, answer.getJsonObject("error").getInteger("code"));
+        assertTrue(answer.getJsonObject("error").getString("message").contains("WebSocket"), answer.encode());
+        assertEquals(0, fakes.calls("eth_subscribe"));
+    }
+
+    @Test
+    void badSubscriptionParamsAreInvalidParams() {
+        WsClient ws = connect("/" + NET);
+        assertEquals(-32602, ws.call("eth_subscribe", "[\"bogus\"]").getJsonObject("error").getInteger("code"));
+        assertEquals(-32602, ws.call("eth_subscribe", "[\"logs\",{\"address\":\"0x12\"}]").getJsonObject("error").getInteger("code"));
+        assertEquals(-32602, ws.call("eth_subscribe", "[\"logs\",{\"fromBlock\":\"0x1\"}]").getJsonObject("error").getInteger("code"));
+        assertEquals(-32602, ws.call("eth_subscribe", "[]").getJsonObject("error").getInteger("code"));
+    }
+
+    @Test
+    void newHeadsArriveInOrderWithoutAGapWhenTheChainJumps() {
+        WsClient ws = connect("/" + NET);
+        ws.subscribe("[\"newHeads\"]");
+        Await.until("the stream follows", () -> streamAt(chain.head()));
+        long from = chain.head();
+        chain.mine(1, 0);
+        assertEquals(from + 1, number(ws.notifications(1).get(0)));
+        // Five blocks between two polls: the stream fetches the four it did not see as latest, by parent hash.
+        chain.mine(5, 0);
+        List<JsonObject> next = ws.notifications(5);
+        for (int i = 0; i < 5; i++) {
+            assertEquals(from + 2 + i, number(next.get(i)));
+            assertEquals(chain.block(from + 2 + i).hash(), next.get(i).getJsonObject("params").getJsonObject("result").getString("hash"));
+        }
+        assertFalse(next.get(0).getJsonObject("params").getJsonObject("result").containsKey("transactions"), "a header, as geth sends");
+    }
+
+    @Inject
+    io.railyard.subscription.HeadStreams streams;
+
+    private boolean streamAt(long head) {
+        return streams.of(NET).lastDelivered() >= head;
+    }
+
+    @Test
+    void aReorgReplaysTheReplacedLogsAsRemovedNewestFirstThenTheNewBranch() {
+        WsClient ws = connect("/" + NET);
+        String heads = ws.subscribe("[\"newHeads\"]");
+        String logs = ws.subscribe("[\"logs\",{\"address\":\"" + FakeChain.EMITTER + "\",\"topics\":[\"" + FakeChain.TOPIC + "\"]}]");
+        Await.until("the stream follows", () -> streamAt(chain.head()));
+        List<FakeChain.Block> mined = chain.mine(3, 2);
+        List<JsonObject> first = ws.notifications(3 + 6);
+        assertEquals(3, first.stream().filter(n -> sub(n).equals(heads)).count());
+        assertEquals(6, first.stream().filter(n -> sub(n).equals(logs)).count());
+        List<FakeChain.Block> branch = chain.reorg(2, 1);
+        List<JsonObject> replay = ws.notifications(4 + 2 + 2);
+        List<String> logEvents = new ArrayList<>();
+        List<Long> headNumbers = new ArrayList<>();
+        for (JsonObject n : replay) {
+            JsonObject result = n.getJsonObject("params").getJsonObject("result");
+            if (sub(n).equals(logs)) {
+                logEvents.add(Long.decode(result.getString("blockNumber")) + "/" + result.getString("logIndex") + "/"
+                        + (result.getBoolean("removed") ? "removed" : "added") + "/" + result.getString("blockHash").substring(0, 10));
+            } else {
+                headNumbers.add(Long.decode(result.getString("number")));
+            }
+        }
+        long b1 = mined.get(1).number();
+        long b2 = mined.get(2).number();
+        String old1 = mined.get(1).hash().substring(0, 10);
+        String old2 = mined.get(2).hash().substring(0, 10);
+        String new1 = branch.get(0).hash().substring(0, 10);
+        String new2 = branch.get(1).hash().substring(0, 10);
+        assertEquals(List.of(b2 + "/0x1/removed/" + old2, b2 + "/0x0/removed/" + old2, b1 + "/0x1/removed/" + old1,
+                b1 + "/0x0/removed/" + old1, b1 + "/0x0/added/" + new1, b2 + "/0x0/added/" + new2), logEvents);
+        assertEquals(List.of(b1, b2), headNumbers);
+    }
+
+    private static String sub(JsonObject notification) {
+        return notification.getJsonObject("params").getString("subscription");
+    }
+
+    @Test
+    void unsubscribeAnswersTrueThenFalseAndNotificationsStop() {
+        WsClient ws = connect("/" + NET);
+        String id = ws.subscribe("[\"newHeads\"]");
+        Await.until("the stream follows", () -> streamAt(chain.head()));
+        assertEquals(Boolean.TRUE, ws.call("eth_unsubscribe", "[\"" + id + "\"]").getBoolean("result"));
+        assertEquals(Boolean.FALSE, ws.call("eth_unsubscribe", "[\"" + id + "\"]").getBoolean("result"));
+        // A second subscription shows when the stream has delivered the block: the first one got nothing of it.
+        ws.subscribe("[\"newHeads\"]");
+        Await.until("the stream follows", () -> streamAt(chain.head()));
+        ws.drainNotifications();
+        chain.mine(1, 0);
+        List<JsonObject> got = ws.notifications(1);
+        assertFalse(sub(got.get(0)).equals(id));
+    }
+
+    @Test
+    void subscriptionsPerConnectionAreBounded() {
+        WsClient ws = connect("/" + NET);
+        for (int i = 0; i < 50; i++) {
+            ws.subscribe("[\"newHeads\"]");
+        }
+        JsonObject refused = ws.call("eth_subscribe", "[\"newHeads\"]");
+        assertEquals(-32005, refused.getJsonObject("error").getInteger("code"));
+        assertTrue(refused.getJsonObject("error").getString("message").contains("max-subscriptions-per-connection"));
+    }
+
+    @Test
+    void upstreamCallsDoNotGrowWithTheNumberOfSubscribers() {
+        long[] one = callsWhileMining(1, 2);
+        long[] many = callsWhileMining(20, 50);
+        System.out.printf("fan-out: 1 subscriber: %d block and %d log calls for 6 blocks; 1000 subscribers: %d and %d%n",
+                one[0], one[1], many[0], many[1]);
+        // Each block is fetched once (or not at all when it was read as the latest), its logs once.
+        assertTrue(many[0] <= 6 && one[0] <= 6, "block fetches by hash: " + one[0] + " then " + many[0]);
+        assertEquals(6, one[1]);
+        assertEquals(6, many[1]);
+    }
+
+    /** Upstream calls by hash and for logs while 6 blocks are mined under that many subscribers (half logs). */
+    private long[] callsWhileMining(int connections, int perConnection) {
+        List<WsClient> subscribers = new ArrayList<>();
+        for (int c = 0; c < connections; c++) {
+            WsClient ws = connect("/" + NET);
+            subscribers.add(ws);
+            for (int s = 0; s < perConnection; s++) {
+                ws.subscribe(s % 2 == 0 ? "[\"newHeads\"]" : "[\"logs\",{}]");
+            }
+        }
+        Await.until("the stream follows", () -> streamAt(chain.head()));
+        fakes.nodes().forEach(FakeUpstream::resetCounts);
+        chain.mine(3, 1);
+        chain.mine(3, 1);
+        int perClient = (perConnection + 1) / 2 + perConnection / 2;
+        for (WsClient ws : subscribers) {
+            assertEquals(6 * perClient, ws.notifications(6 * perClient).size());
+        }
+        long[] calls = {fakes.calls("eth_getBlockByHash"), fakes.calls("eth_getLogs")};
+        subscribers.forEach(WsClient::close);
+        clients.removeAll(subscribers);
+        Await.until("the stream unfollowed", () -> !streams.of(NET).isFollowed());
+        return calls;
+    }
+}
