@@ -1,0 +1,93 @@
+package io.railyard.e2e;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.railyard.devnet.Devnet;
+import io.railyard.testing.Await;
+import io.railyard.testing.DevnetResource;
+import io.railyard.upstream.UpstreamPool;
+import io.railyard.upstream.UpstreamPools;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Subscriptions on real nodes with a real client: 50 ethers {@code WebSocketProvider}s and one raw
+ * {@code eth_subscribe("newHeads")} socket follow the devnet (a block every 250 ms) through the gateway while two of
+ * its three nodes are killed, one after the other. Every subscriber sees every block once, in order, and the raw
+ * subscriber's heads link by parent hash.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = DevnetResource.class, restrictToAnnotatedClass = true)
+class DevnetWebSocketTest {
+
+    private static final Path SCRIPT = Path.of("src/test/anvil/scripts/ws-subscribers.mjs");
+    private static final int SUBSCRIBERS = 50;
+    private static final int SECONDS = 12;
+
+    Devnet devnet;
+
+    @Inject
+    UpstreamPools pools;
+
+    @TestHTTPResource("/")
+    URL gateway;
+
+    @Test
+    void fiftyEthersSubscribersSeeEveryBlockOnceInOrderWhileTwoOfThreeNodesAreKilled() throws Exception {
+        UpstreamPool pool = pools.pool("rr");
+        Await.allHealthy(pool);
+        String url = "ws://127.0.0.1:" + gateway.getPort() + "/rr";
+        Process subscribers = new ProcessBuilder("node", SCRIPT.toString(), url, Integer.toString(SUBSCRIBERS), Integer.toString(SECONDS))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            Thread.sleep(3000);
+            devnet.kill(1);
+            Await.until("anvil-1 ejected", () -> !pool.byName("anvil-1").isHealthy());
+            Thread.sleep(2000);
+            devnet.kill(2);
+            Await.until("anvil-2 ejected", () -> !pool.byName("anvil-2").isHealthy());
+            assertTrue(subscribers.waitFor(SECONDS + 30, TimeUnit.SECONDS), "the subscribers finished");
+            JsonObject seen = new JsonObject(new String(subscribers.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim());
+            JsonArray ethers = seen.getJsonArray("ethers");
+            assertEquals(SUBSCRIBERS, ethers.size());
+            List<String> summaries = new ArrayList<>();
+            for (int i = 0; i < ethers.size(); i++) {
+                JsonArray blocks = ethers.getJsonArray(i);
+                assertTrue(blocks.size() > 10, "subscriber " + i + " saw blocks: " + blocks);
+                for (int j = 1; j < blocks.size(); j++) {
+                    assertEquals(blocks.getLong(j - 1) + 1, blocks.getLong(j), "subscriber " + i + ": a gap or a duplicate in " + blocks);
+                }
+                summaries.add(blocks.getLong(0) + "-" + blocks.getLong(blocks.size() - 1));
+            }
+            JsonArray raw = seen.getJsonArray("raw");
+            assertTrue(raw.size() > 10, "raw subscriber saw " + raw);
+            for (int j = 1; j < raw.size(); j++) {
+                JsonObject before = raw.getJsonObject(j - 1);
+                JsonObject head = raw.getJsonObject(j);
+                assertEquals(before.getLong("number") + 1, head.getLong("number"), "raw: " + raw);
+                assertEquals(before.getString("hash"), head.getString("parentHash"), "raw heads link by parent hash");
+            }
+            System.out.printf("[ws] %d ethers subscribers and one raw socket, nodes 1 and 2 killed: every block once, in order;"
+                    + " raw %d heads linked by parent hash; ranges %s%n", SUBSCRIBERS, raw.size(), summaries.subList(0, 3));
+        } finally {
+            subscribers.destroyForcibly();
+            devnet.restart(1);
+            devnet.restart(2);
+            Await.allHealthy(pool);
+        }
+    }
+}
