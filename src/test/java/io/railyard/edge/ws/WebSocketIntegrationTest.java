@@ -41,7 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
         @ResourceArg(name = "quarkus.http.test-port", value = "0"),
         @ResourceArg(name = "railyard.subscriptions.poll-interval", value = "100ms"),
         @ResourceArg(name = "railyard.websocket.max-message-bytes", value = "4096"),
-        @ResourceArg(name = "railyard.websocket.max-subscriptions-per-connection", value = "50")})
+        @ResourceArg(name = "railyard.websocket.max-subscriptions-per-connection", value = "50"),
+        @ResourceArg(name = "railyard.networks.testnet.cors.allowed-origins", value = "https://app.example")})
 class WebSocketIntegrationTest {
 
     private static final String NET = FakeNodesResource.NETWORK;
@@ -131,6 +132,16 @@ class WebSocketIntegrationTest {
         assertTrue(assertThrows(IllegalStateException.class, () -> connect("/no-such-net")).getMessage().contains("404"));
         assertTrue(assertThrows(IllegalStateException.class, () -> connect("/" + NET + "/wrong-key")).getMessage().contains("401"));
         assertEquals(0, fakes.calls("eth_subscribe"));
+    }
+
+    @Test
+    void theUpgradeObeysTheNetworksOriginRules() {
+        WsClient allowed = WsClient.connect(base.getPort(), "/" + NET, Map.of("Origin", "https://app.example"));
+        clients.add(allowed);
+        assertEquals("0x1", allowed.call("eth_chainId", "[]").getString("result"));
+        String refused = assertThrows(IllegalStateException.class,
+                () -> WsClient.connect(base.getPort(), "/" + NET, Map.of("Origin", "https://evil.example"))).getMessage();
+        assertTrue(refused.contains("403"), refused);
     }
 
     @Test
