@@ -42,7 +42,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
         @ResourceArg(name = "railyard.subscriptions.poll-interval", value = "100ms"),
         @ResourceArg(name = "railyard.websocket.max-message-bytes", value = "4096"),
         @ResourceArg(name = "railyard.websocket.max-subscriptions-per-connection", value = "50"),
-        @ResourceArg(name = "railyard.networks.testnet.cors.allowed-origins", value = "https://app.example")})
+        @ResourceArg(name = "railyard.networks.testnet.cors.allowed-origins", value = "https://app.example"),
+        @ResourceArg(name = "railyard.websocket.max-pending-bytes", value = "262144")})
 class WebSocketIntegrationTest {
 
     private static final String NET = FakeNodesResource.NETWORK;
@@ -223,6 +224,28 @@ class WebSocketIntegrationTest {
 
     private static String sub(JsonObject notification) {
         return notification.getJsonObject("params").getString("subscription");
+    }
+
+    @Test
+    void aSubscriberThatDoesNotReadIsClosedWith1008AndOthersAreStillServed() {
+        WsClient slow = connect("/" + NET);
+        WsClient reader = connect("/" + NET);
+        for (int i = 0; i < 50; i++) {
+            slow.subscribe("[\"logs\",{}]");
+        }
+        reader.subscribe("[\"newHeads\"]");
+        Await.until("the stream follows", () -> streamAt(chain.head()));
+        double before = io.railyard.testing.Metrics.value("railyard_ws_slow_consumer_closes_total{network=\"" + NET + "\"}");
+        slow.socket().pause();
+        // 50 subscriptions x 100 logs of ~450 bytes: about 2 MB a block, more than the socket buffers and the bound hold.
+        for (int i = 0; i < 8; i++) {
+            chain.mine(1, 100);
+            assertEquals(1, reader.notifications(1).size(), "the reading client keeps getting its heads");
+        }
+        slow.socket().resume();
+        assertEquals(CloseCodes.POLICY_VIOLATION, slow.closeCode());
+        assertTrue(slow.closeReason().contains("slow consumer"), slow.closeReason());
+        assertEquals(before + 1, io.railyard.testing.Metrics.value("railyard_ws_slow_consumer_closes_total{network=\"" + NET + "\"}"));
     }
 
     @Test
