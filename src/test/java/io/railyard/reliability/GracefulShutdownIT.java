@@ -68,6 +68,10 @@ class GracefulShutdownIT {
             Thread.sleep(10);
         }
 
+        // A WebSocket client holding a subscription when SIGTERM arrives.
+        io.railyard.testing.WsClient socket = io.railyard.testing.WsClient.connect(gateway.port(), "/testnet");
+        socket.subscribe("[\"newHeads\"]");
+
         long sigterm = System.nanoTime();
         gateway.process().destroy(); // SIGTERM
 
@@ -112,6 +116,9 @@ class GracefulShutdownIT {
         long drainedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sigterm);
 
         assertTrue(gateway.process().waitFor(15, TimeUnit.SECONDS), "the gateway exited");
+        // Told to reconnect elsewhere, not cut off: 1001 going away.
+        assertEquals(1001, socket.closeCode(), "the WebSocket's close code at shutdown");
+        socket.close();
         int exit = gateway.process().exitValue();
         long exitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sigterm);
         String output = gateway.output();

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.vertx.http.runtime.filters.QuarkusRequestWrapper;
 import io.railyard.access.ApiKey;
 import io.railyard.access.ClientAddress;
 import io.railyard.access.ClientPolicy;
@@ -32,7 +33,11 @@ import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.Optional;
 
 import java.util.List;
 import java.util.Map;
@@ -187,6 +192,7 @@ public class WsRoutes {
             open.add(connection);
             onNetwork.incrementAndGet();
             ws.closeHandler(v -> {
+                requestDone(request);
                 if (open.remove(connection)) {
                     onNetwork.decrementAndGet();
                     release(owner, mine);
@@ -195,6 +201,36 @@ public class WsRoutes {
             });
             connection.start();
         });
+    }
+
+    /**
+     * Quarkus's graceful shutdown counts a request as in flight until its response ends, which an upgraded one never
+     * does: without this, one WebSocket ever opened would hold every shutdown to its full timeout. So the request is
+     * marked done when its socket closes, through Quarkus's own (package-private) hook.
+     */
+    private static void requestDone(HttpServerRequest request) {
+        QuarkusRequestWrapper wrapper = QuarkusRequestWrapper.get(request);
+        if (wrapper == null || REQUEST_DONE == null) {
+            return;
+        }
+        try {
+            REQUEST_DONE.invoke(wrapper);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.debugf("could not mark an upgraded request done: %s", e);
+        }
+    }
+
+    private static final java.lang.reflect.Method REQUEST_DONE = requestDoneMethod();
+
+    private static java.lang.reflect.Method requestDoneMethod() {
+        try {
+            java.lang.reflect.Method done = QuarkusRequestWrapper.class.getDeclaredMethod("done");
+            done.setAccessible(true);
+            return done;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.warnf("Quarkus's request-done hook is not there (%s): shutdowns wait their full timeout while WebSockets are open", e);
+            return null;
+        }
     }
 
     private void release(String owner, AtomicInteger count) {
@@ -244,13 +280,26 @@ public class WsRoutes {
                 .end(RpcAnswer.error(code, message).toBuffer(RpcAnswer.NULL));
     }
 
+    @ConfigProperty(name = "quarkus.shutdown.delay")
+    Optional<Duration> shutdownDelay;
+
+    /**
+     * From SIGTERM on no new socket is taken (a client should connect to another replica); when the shutdown delay
+     * is over and HTTP requests drain, every socket is told to go elsewhere (1001). Left to the server's own close,
+     * sockets would get 1000, which clients take for a normal end and do not reconnect after.
+     */
     void onShutdownDelay(@Observes ShutdownDelayInitiatedEvent event) {
         shuttingDown = true;
+        vertx.setTimer(Math.max(1, shutdownDelay.orElse(Duration.ZERO).toMillis()), id -> goAway());
     }
 
-    /** At shutdown every socket is told to go elsewhere (1001), so that clients reconnect to another replica. */
+    /** Without a shutdown delay, at shutdown itself. */
     void onShutdown(@Observes ShutdownEvent event) {
         shuttingDown = true;
+        goAway();
+    }
+
+    private void goAway() {
         for (WsConnection connection : open) {
             connection.goAway();
         }
