@@ -78,6 +78,7 @@ public final class ConfigValidator {
         positive(errors, "railyard.websocket.idle-timeout", ws.idleTimeout().toMillis());
         positive(errors, "railyard.subscriptions.poll-interval", config.subscriptions().pollInterval().toMillis());
         positive(errors, "railyard.subscriptions.max-reorg-depth", config.subscriptions().maxReorgDepth());
+        positive(errors, "railyard.subscriptions.max-gap-blocks", config.subscriptions().maxGapBlocks());
         config.cache().maxBytes().ifPresent(b -> positive(errors, "railyard.cache.max-bytes", b));
         HeapShares.cacheBoundProblem(config.cache().maxBytes(), maxHeap).ifPresent(errors::add);
         RailyardConfig.OverloadConfig overload = config.overload();

@@ -133,6 +133,13 @@ public interface RailyardConfig {
         /** Deepest reorg replayed to subscribers; a deeper one ends every subscription of the network with an error. */
         @WithDefault("64")
         int maxReorgDepth();
+
+        /**
+         * Most blocks a stream fetches to catch up without a gap (after every upstream was down a while); further
+         * behind, it ends the network's subscriptions with an error and starts again at the head.
+         */
+        @WithDefault("1024")
+        long maxGapBlocks();
     }
 
     /** One line per client request in the log category {@code railyard.access}. */

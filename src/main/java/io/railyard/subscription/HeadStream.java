@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,6 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class HeadStream {
 
     private static final Logger LOG = Logger.getLogger(HeadStream.class);
+    /** {@code eth_getLogs} calls a step has under way at most. */
+    static final int LOG_FETCHES_AT_ONCE = 16;
 
     /** What a stream reports to its meters. */
     public interface Events {
@@ -51,6 +52,7 @@ public final class HeadStream {
     private final String network;
     private final BlockSource source;
     private final int maxReorgDepth;
+    private final long maxGapBlocks;
     private final Events events;
     private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
     private final Map<SubscriptionKind, AtomicInteger> counts = new EnumMap<>(SubscriptionKind.class);
@@ -59,12 +61,15 @@ public final class HeadStream {
     /** What {@link #walkBack} finds when a branch replaces every block kept: no block of the chain stays. */
     private static final ChainBlock BELOW_KEPT = ChainBlock.NONE;
     private boolean stepping;
+    /** Set when a subscriber arrives at a stream nobody followed: the next step forgets the chain first. */
+    private volatile boolean restart;
     private boolean lastStepFailed;
 
-    public HeadStream(String network, BlockSource source, int maxReorgDepth, Events events) {
+    public HeadStream(String network, BlockSource source, int maxReorgDepth, long maxGapBlocks, Events events) {
         this.network = network;
         this.source = source;
         this.maxReorgDepth = maxReorgDepth;
+        this.maxGapBlocks = maxGapBlocks;
         this.events = events;
         for (SubscriptionKind kind : SubscriptionKind.values()) {
             counts.put(kind, new AtomicInteger());
@@ -76,8 +81,13 @@ public final class HeadStream {
     }
 
     public void add(Subscriber subscriber) {
+        boolean wasUnfollowed = subscribers.isEmpty();
         if (subscribers.add(subscriber)) {
             counts.get(subscriber.kind()).incrementAndGet();
+            if (wasUnfollowed) {
+                // Whatever the chain held is from before: the next step starts from the head of this subscriber's time.
+                restart = true;
+            }
         }
     }
 
@@ -115,6 +125,10 @@ public final class HeadStream {
             chain.clear();
             return Future.succeededFuture();
         }
+        if (restart) {
+            restart = false;
+            chain.clear();
+        }
         stepping = true;
         return source.latest().compose(this::catchUp).andThen(done -> {
             stepping = false;
@@ -143,6 +157,11 @@ public final class HeadStream {
             // Nothing new, or a node behind the chain already delivered (the head never goes backwards).
             return Future.succeededFuture();
         }
+        if (tip.number - last.number > maxGapBlocks) {
+            endAll(tip, "the stream of " + network + " fell " + (tip.number - last.number) + " blocks behind the chain,"
+                    + " more than it fills (railyard.subscriptions.max-gap-blocks); subscribe again");
+            return Future.succeededFuture();
+        }
         List<ChainBlock> branch = new ArrayList<>();
         branch.add(tip);
         return walkBack(branch).compose(ancestor -> {
@@ -163,25 +182,45 @@ public final class HeadStream {
      * with that parent, or with null when the walk went deeper than a replayable reorg.
      */
     private Future<ChainBlock> walkBack(List<ChainBlock> branch) {
-        ChainBlock oldest = branch.get(branch.size() - 1);
-        ChainBlock parent = find(oldest.parentHash);
-        if (parent != null) {
-            return Future.succeededFuture(parent);
-        }
-        ChainBlock first = chain.peekFirst();
-        if (oldest.number <= first.number) {
-            // The branch replaces every block kept. That is a replayable reorg only while fewer than the deepest
-            // replayable are kept (a young stream): then no subscriber saw a block below the branch.
-            return Future.succeededFuture(chain.size() <= maxReorgDepth ? BELOW_KEPT : null);
-        }
-        return source.byHash(oldest.parentHash).compose(block -> {
-            ChainBlock fetched = ChainBlock.of(block);
-            if (fetched.number != oldest.number - 1) {
-                return Future.failedFuture("block " + oldest.parentHash + " is not the parent of " + oldest);
+        // A loop while answers are at hand (cached blocks complete at once: recursing on them would overflow the
+        // stack on a long gap), and a continuation only when an answer is still to come.
+        while (true) {
+            ChainBlock oldest = branch.get(branch.size() - 1);
+            ChainBlock parent = find(oldest.parentHash);
+            if (parent != null) {
+                return Future.succeededFuture(parent);
             }
-            branch.add(fetched);
-            return walkBack(branch);
-        });
+            ChainBlock first = chain.peekFirst();
+            if (oldest.number <= first.number) {
+                // The branch replaces every block kept. That is a replayable reorg only while fewer than the deepest
+                // replayable are kept (a young stream): then no subscriber saw a block below the branch.
+                return Future.succeededFuture(chain.size() <= maxReorgDepth ? BELOW_KEPT : null);
+            }
+            Future<JsonObject> fetch = source.byHash(oldest.parentHash);
+            if (!fetch.isComplete()) {
+                return fetch.compose(block -> {
+                    String wrong = extend(branch, oldest, block);
+                    return wrong != null ? Future.failedFuture(wrong) : walkBack(branch);
+                });
+            }
+            if (fetch.failed()) {
+                return Future.failedFuture(fetch.cause());
+            }
+            String wrong = extend(branch, oldest, fetch.result());
+            if (wrong != null) {
+                return Future.failedFuture(wrong);
+            }
+        }
+    }
+
+    /** Adds {@code oldest}'s parent to the branch; returns why it cannot, or null. */
+    private static String extend(List<ChainBlock> branch, ChainBlock oldest, JsonObject block) {
+        ChainBlock fetched = ChainBlock.of(block);
+        if (fetched.number != oldest.number - 1) {
+            return "block " + oldest.parentHash + " is not the parent of " + oldest;
+        }
+        branch.add(fetched);
+        return null;
     }
 
     private ChainBlock find(String hash) {
@@ -199,15 +238,32 @@ public final class HeadStream {
         if (count(SubscriptionKind.LOGS) == 0) {
             return Future.succeededFuture();
         }
-        List<Future<JsonArray>> fetches = new ArrayList<>(branch.size());
-        for (ChainBlock block : branch) {
+        return logsFrom(branch, 0, new JsonArray[branch.size()]);
+    }
+
+    /**
+     * The logs of {@code branch[from..]}, {@link #LOG_FETCHES_AT_ONCE} blocks at a time so that filling a long gap
+     * does not fire hundreds of calls at once; kept on the blocks only when all arrived, so a failed step leaves
+     * nothing half done.
+     */
+    private Future<Void> logsFrom(List<ChainBlock> branch, int from, JsonArray[] fetched) {
+        if (from >= branch.size()) {
+            for (int i = 0; i < branch.size(); i++) {
+                branch.get(i).logs = fetched[i];
+            }
+            return Future.succeededFuture();
+        }
+        int to = Math.min(branch.size(), from + LOG_FETCHES_AT_ONCE);
+        List<Future<JsonArray>> fetches = new ArrayList<>(to - from);
+        for (int i = from; i < to; i++) {
+            ChainBlock block = branch.get(i);
             fetches.add(block.logs != null ? Future.succeededFuture(block.logs) : source.logs(block.hash));
         }
-        return Future.all(fetches).map(done -> {
-            for (int i = 0; i < branch.size(); i++) {
-                branch.get(i).logs = fetches.get(i).result();
+        return Future.all(fetches).compose(done -> {
+            for (int i = from; i < to; i++) {
+                fetched[i] = fetches.get(i - from).result();
             }
-            return null;
+            return logsFrom(branch, to, fetched);
         });
     }
 
@@ -264,18 +320,17 @@ public final class HeadStream {
     }
 
     private void tooDeep(ChainBlock tip) {
-        String reason = "the chain of " + network + " reorganised deeper than " + maxReorgDepth
-                + " blocks (railyard.subscriptions.max-reorg-depth); subscribe again";
-        LOG.warnf("subscriptions on %s: no common block with the last %d delivered below %s; ending every subscription",
-                network, chain.size(), tip);
-        Map<Subscriber, Boolean> ended = new HashMap<>();
-        for (Subscriber s : subscribers) {
-            ended.put(s, Boolean.TRUE);
-        }
-        ended.keySet().forEach(s -> {
+        endAll(tip, "the chain of " + network + " reorganised deeper than " + maxReorgDepth
+                + " blocks (railyard.subscriptions.max-reorg-depth); subscribe again");
+    }
+
+    /** Ends every subscription with {@code reason} (they cannot be served without a gap) and starts again at the tip. */
+    private void endAll(ChainBlock tip, String reason) {
+        LOG.warnf("subscriptions on %s ended at %s: %s", network, tip, reason);
+        for (Subscriber s : List.copyOf(subscribers)) {
             remove(s);
             s.end(reason);
-        });
+        }
         chain.clear();
         chain.addLast(tip);
     }

@@ -52,7 +52,7 @@ public class HeadStreams {
         for (UpstreamPool pool : pools.all().values()) {
             String network = pool.network();
             HeadStream stream = new HeadStream(network, new NetworkBlocks(pool), config.subscriptions().maxReorgDepth(),
-                    new HeadStream.Events() {
+                    config.subscriptions().maxGapBlocks(), new HeadStream.Events() {
                         @Override
                         public void gapFilled(long blocks) {
                             meters.streamGapsFilled(network, blocks);

@@ -98,7 +98,9 @@ public record LogFilter(Set<String> addresses, List<Set<String>> topics) {
             throw new Invalid(what + " must be 0x and " + 2 * bytes + " hex digits");
         }
         for (int i = 2; i < value.length(); i++) {
-            if (Character.digit(value.charAt(i), 16) < 0) {
+            char c = value.charAt(i);
+            // ASCII only: Character.digit also takes other scripts' digits, which no node would match.
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F')) {
                 throw new Invalid(what + " must be 0x and " + 2 * bytes + " hex digits");
             }
         }

@@ -370,10 +370,52 @@ class HeadStreamTest {
         assertEquals(headers(chain.blocks(11, 11)), early.delivered);
     }
 
+    @Test
+    void aLongGapOfBlocksThatAnswerAtOnceDoesNotOverflowTheStack() {
+        // Cached blocks complete at once; walking thousands of them must not recurse once per block.
+        Recorder heads = follow(SubscriptionKind.NEW_HEADS);
+        step();
+        chain.mine(5000);
+        step();
+        assertEquals(5000, heads.delivered.size());
+        assertEquals(START + 5000, stream.lastDelivered());
+        for (int i = 1; i < heads.delivered.size(); i++) {
+            assertEquals(heads.delivered.get(i - 1).getString("hash"), heads.delivered.get(i).getString("parentHash"));
+        }
+    }
+
+    @Test
+    void aGapWiderThanTheLimitEndsTheSubscriptionsAndStartsAgainAtTheHead() {
+        stream = new HeadStream("testnet", chain, DEFAULT_DEPTH, 10, events);
+        Recorder heads = follow(SubscriptionKind.NEW_HEADS);
+        step();
+        chain.mine(11);
+        step();
+        assertEquals(List.of(), heads.delivered, "no block delivered with a gap behind it");
+        assertEquals(1, heads.ended.size());
+        assertTrue(heads.ended.get(0).contains("max-gap-blocks"), heads.ended.get(0));
+        assertEquals(START + 11, stream.lastDelivered());
+    }
+
+    @Test
+    void aSubscriberArrivingBeforeTheNextStepAfterTheLastOneLeftStartsFromItsOwnTime() {
+        Recorder early = follow(SubscriptionKind.NEW_HEADS);
+        step();
+        stream.remove(early);
+        chain.mine(3);
+        // No step ran between: a client that reconnects within one poll interval.
+        Recorder late = follow(SubscriptionKind.NEW_HEADS);
+        step();
+        assertEquals(List.of(), late.delivered, "blocks from before it subscribed");
+        chain.mine(1);
+        step();
+        assertEquals(headers(chain.blocks(START + 4, START + 4)), late.delivered);
+    }
+
     // --- helpers --------------------------------------------------------------------------------------------------
 
     HeadStream streamWithDepth(int maxReorgDepth) {
-        return new HeadStream("testnet", chain, maxReorgDepth, events);
+        return new HeadStream("testnet", chain, maxReorgDepth, 100_000, events);
     }
 
     Recorder follow(SubscriptionKind kind) {

@@ -110,6 +110,8 @@ class LogFilterTest {
                 Arguments.of("a short address", filter(A.substring(0, 41), null)),
                 Arguments.of("a long address", filter(A + "a", null)),
                 Arguments.of("an address of non-hex digits", filter("0x" + "g".repeat(40), null)),
+                Arguments.of("an address of Arabic-Indic digits (not ASCII hex)", filter("0x" + "\u0661".repeat(40), null)),
+                Arguments.of("an address of fullwidth letters (not ASCII hex)", filter("0x" + "\uFF21".repeat(40), null)),
                 Arguments.of("an address without 0x", filter("00" + A.substring(2), null)),
                 Arguments.of("a number as address", filter(42, null)),
                 Arguments.of("a number in an address list", filter(list(A, 42), null)),
