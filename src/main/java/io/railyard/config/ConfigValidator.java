@@ -190,10 +190,24 @@ public final class ConfigValidator {
             if (!isHttpUrl(u.url())) {
                 errors.add(ukey + ".url: not an http(s) URL ('" + u.url() + "')");
             }
+            u.wsUrl().ifPresent(ws -> {
+                if (!isWsUrl(ws)) {
+                    errors.add(ukey + ".ws-url: not a ws(s) URL ('" + ws + "')");
+                }
+            });
             if (u.weight() < 1) {
                 errors.add(ukey + ".weight: must be at least 1 (was " + u.weight() + ")");
             }
         });
+    }
+
+    static boolean isWsUrl(String url) {
+        try {
+            java.net.URI uri = java.net.URI.create(url.trim());
+            return ("ws".equals(uri.getScheme()) || "wss".equals(uri.getScheme())) && uri.getHost() != null;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     static boolean isHttpUrl(String url) {

@@ -140,6 +140,14 @@ public interface RailyardConfig {
          */
         @WithDefault("1024")
         long maxGapBlocks();
+
+        /**
+         * Follow each upstream's new heads over its WebSocket ({@code ws-url}), so that a block reaches subscribers
+         * within milliseconds instead of within {@code poll-interval}. One upstream subscription per upstream, however
+         * many clients subscribe.
+         */
+        @WithDefault("true")
+        boolean upstreamHeads();
     }
 
     /** One line per client request in the log category {@code railyard.access}. */
@@ -286,6 +294,14 @@ public interface RailyardConfig {
 
         /** Extra HTTP headers for every call, e.g. {@code Authorization}; take secrets from the environment. */
         Map<String, String> headers();
+
+        /**
+         * The node's WebSocket endpoint ({@code ws://} or {@code wss://}), over which the gateway follows its new
+         * heads. Unset: {@code url} with {@code ws}/{@code wss} for {@code http}/{@code https}, as anvil, reth and most
+         * providers serve both on one URL (geth serves WebSocket on its own port, 8546). A node that refuses it is
+         * followed by polling alone.
+         */
+        Optional<String> wsUrl();
     }
 
     interface LimitsConfig {

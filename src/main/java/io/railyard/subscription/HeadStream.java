@@ -61,6 +61,9 @@ public final class HeadStream {
     /** What {@link #walkBack} finds when a branch replaces every block kept: no block of the chain stays. */
     private static final ChainBlock BELOW_KEPT = ChainBlock.NONE;
     private boolean stepping;
+    /** A step was asked for while one ran: run another when it ends (a head announced meanwhile). */
+    private boolean again;
+    private volatile long lastNumber = -1;
     /** Set when a subscriber arrives at a stream nobody followed: the next step forgets the chain first. */
     private volatile boolean restart;
     private boolean lastStepFailed;
@@ -106,10 +109,15 @@ public final class HeadStream {
         return !subscribers.isEmpty();
     }
 
-    /** The newest block delivered, -1 before the first. */
+    /** The newest block delivered, -1 before the first; read from any thread. */
     public long lastDelivered() {
+        return lastNumber;
+    }
+
+    /** Keeps {@link #lastDelivered()} in step with the chain, which only the stream's event loop touches. */
+    private void chainChanged() {
         ChainBlock last = chain.peekLast();
-        return last == null ? -1 : last.number;
+        lastNumber = last == null ? -1 : last.number;
     }
 
     /**
@@ -119,10 +127,12 @@ public final class HeadStream {
      */
     public Future<Void> advance() {
         if (stepping) {
+            again = true;
             return Future.succeededFuture();
         }
         if (subscribers.isEmpty()) {
             chain.clear();
+            chainChanged();
             return Future.succeededFuture();
         }
         if (restart) {
@@ -132,6 +142,11 @@ public final class HeadStream {
         stepping = true;
         return source.latest().compose(this::catchUp).andThen(done -> {
             stepping = false;
+            chainChanged();
+            if (again) {
+                again = false;
+                advance();
+            }
             if (done.failed()) {
                 if (!lastStepFailed) {
                     LOG.infof("subscriptions on %s: could not read the chain (%s); resuming from block %d on the next step",

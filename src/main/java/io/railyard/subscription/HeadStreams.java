@@ -6,6 +6,7 @@ import io.railyard.jsonrpc.RpcAnswer;
 import io.railyard.metrics.Meters;
 import io.railyard.upstream.UpstreamPool;
 import io.railyard.upstream.UpstreamPools;
+import io.railyard.upstream.ws.HeadFeeds;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -44,6 +45,9 @@ public class HeadStreams {
     @Inject
     Meters meters;
 
+    @Inject
+    HeadFeeds feeds;
+
     private final Map<String, HeadStream> streams = new HashMap<>();
     private final Map<String, Context> contexts = new HashMap<>();
 
@@ -71,6 +75,13 @@ public class HeadStreams {
             streams.put(network, stream);
             contexts.put(network, context);
         }
+        // An upstream announcing a block the stream has not delivered: step now rather than at the next poll.
+        feeds.onHead((upstream, head) -> {
+            HeadStream stream = streams.get(upstream.network());
+            if (stream != null && stream.isFollowed() && head > stream.lastDelivered()) {
+                contexts.get(upstream.network()).runOnContext(v -> stream.advance());
+            }
+        });
     }
 
     /** The stream of a configured network. */

@@ -81,6 +81,19 @@ class ConfigValidatorTest {
     }
 
     @Test
+    void webSocketAndSubscriptionMistakesAreOneLineEach() {
+        Map<String, String> p = valid();
+        p.put("railyard.networks.mainnet.upstreams.node-a.ws-url", "http://10.0.0.1:8546");
+        p.put("railyard.websocket.max-message-bytes", "0");
+        p.put("railyard.subscriptions.max-reorg-depth", "0");
+        List<String> errors = ConfigValidator.validate(config(p), false);
+        assertEquals(List.of(
+                "railyard.networks.mainnet.upstreams.node-a.ws-url: not a ws(s) URL ('http://10.0.0.1:8546')",
+                "railyard.websocket.max-message-bytes: must be greater than zero (was 0)",
+                "railyard.subscriptions.max-reorg-depth: must be greater than zero (was 0)"), errors);
+    }
+
+    @Test
     void networkWithoutUpstreamsAndABadChainIdAreReported() {
         Map<String, String> p = new HashMap<>();
         p.put("railyard.networks.empty.chain-id", "0");

@@ -85,6 +85,7 @@ public final class FakeChain {
             made.add(add(canonical.size(), logs));
         }
         nodes.forEach(n -> n.head(head()));
+        announce(made);
         return made;
     }
 
@@ -97,7 +98,15 @@ public final class FakeChain {
             made.add(add(n, logs));
         }
         nodes.forEach(node -> node.head(head()));
+        announce(made);
         return made;
+    }
+
+    /** Each node tells its newHeads subscribers of the blocks, newest last, as it imports them. */
+    private void announce(List<Block> made) {
+        for (Block b : made) {
+            nodes.forEach(n -> n.announceHead(json(b)));
+        }
     }
 
     public static String json(Block b) {

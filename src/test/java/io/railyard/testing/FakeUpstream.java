@@ -4,11 +4,13 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -62,10 +64,67 @@ public final class FakeUpstream implements AutoCloseable {
     private volatile long safe = -1;
     private volatile boolean syncing;
     private volatile boolean rejectBatches;
+    /** Sockets subscribed to newHeads (the gateway's head feed); answers over WebSocket are only for that. */
+    private final Set<ServerWebSocket> headSubscribers = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger wsSubscribes = new AtomicInteger();
+    private volatile boolean webSocket = true;
 
     private FakeUpstream(Vertx vertx) {
         this.vertx = vertx;
-        this.server = vertx.createHttpServer().requestHandler(this::serve);
+        this.server = newServer();
+    }
+
+    private HttpServer newServer() {
+        return vertx.createHttpServer().requestHandler(this::serve).webSocketHandler(this::serveSocket);
+    }
+
+    // ---------------------------------------------------------------- WebSocket: newHeads only
+
+    private void serveSocket(ServerWebSocket ws) {
+        if (!webSocket) {
+            ws.reject(404);
+            return;
+        }
+        ws.textMessageHandler(text -> {
+            JsonObject call = new JsonObject(text);
+            Object id = call.getValue("id");
+            JsonArray params = call.getJsonArray("params", new JsonArray());
+            if ("eth_subscribe".equals(call.getString("method")) && "newHeads".equals(params.getValue(0))) {
+                wsSubscribes.incrementAndGet();
+                headSubscribers.add(ws);
+                ws.writeTextMessage(new JsonObject().put("jsonrpc", "2.0").put("id", id).put("result", "0xfeed").encode());
+            } else {
+                ws.writeTextMessage(new JsonObject().put("jsonrpc", "2.0").put("id", id)
+                        .put("error", new JsonObject().put("code", -32601).put("message", "not over this socket")).encode());
+            }
+        });
+        ws.closeHandler(v -> headSubscribers.remove(ws));
+    }
+
+    /** Whether the node accepts WebSocket upgrades (true by default); a node that does not is HTTP-only. */
+    public FakeUpstream webSocket(boolean accept) {
+        this.webSocket = accept;
+        if (!accept) {
+            headSubscribers.forEach(ServerWebSocket::close);
+        }
+        return this;
+    }
+
+    /** Announces a new head to every newHeads subscriber, as a node does when it imports a block. */
+    public void announceHead(String blockJson) {
+        String message = "{\"jsonrpc\":\"2.0\",\"method\":\"eth_subscription\",\"params\":{\"subscription\":\"0xfeed\",\"result\":"
+                + blockJson + "}}";
+        headSubscribers.forEach(ws -> ws.writeTextMessage(message));
+    }
+
+    /** eth_subscribe("newHeads") calls received over WebSocket, ever. */
+    public int headSubscriptions() {
+        return wsSubscribes.get();
+    }
+
+    /** WebSocket connections subscribed to newHeads now. */
+    public int openHeadSubscriptions() {
+        return headSubscribers.size();
     }
 
     public static FakeUpstream start() {
@@ -310,8 +369,9 @@ public final class FakeUpstream implements AutoCloseable {
     /** Handlers may name this pseudo-method to script the {@code eth_getBlockByNumber("safe")} probe. */
     public static final String SAFE_PROBE = "probe:safe";
 
-    /** Stops answering: the port refuses connections from now on. */
+    /** Stops answering: the port refuses connections from now on (open sockets are closed). */
     public void stop() {
+        headSubscribers.forEach(ServerWebSocket::close);
         try {
             server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -322,7 +382,7 @@ public final class FakeUpstream implements AutoCloseable {
     /** Listens again on the same port. */
     public void restart() {
         try {
-            HttpServer again = vertx.createHttpServer().requestHandler(this::serve);
+            HttpServer again = newServer();
             again.listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             server = again;
         } catch (Exception e) {

@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * JSON-RPC over WebSocket against three fake nodes serving a scripted chain: the same pipeline as HTTP, the
- * documented refusals and close codes, and subscriptions served from one stream per network (polled every 100 ms):
+ * documented refusals and close codes, and subscriptions served from one stream per network (polled every 100 ms,
+ * the nodes' own head announcements left out):
  * in order without gaps when the chain jumps, reorgs replayed with {@code removed: true}, and upstream calls that
  * do not grow with the number of subscribers.
  */
@@ -40,6 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTestResource(value = FakeNodesResource.class, restrictToAnnotatedClass = true, initArgs = {
         @ResourceArg(name = "quarkus.http.test-port", value = "0"),
         @ResourceArg(name = "railyard.subscriptions.poll-interval", value = "100ms"),
+        // Followed by polling alone here; WebSocketFeedIntegrationTest follows the nodes' own newHeads.
+        @ResourceArg(name = "railyard.subscriptions.upstream-heads", value = "false"),
         @ResourceArg(name = "railyard.websocket.max-message-bytes", value = "4096"),
         @ResourceArg(name = "railyard.websocket.max-subscriptions-per-connection", value = "50"),
         @ResourceArg(name = "railyard.networks.testnet.cors.allowed-origins", value = "https://app.example"),
