@@ -20,6 +20,7 @@ import jakarta.inject.Inject;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -49,6 +50,7 @@ public class HeadStreams {
     HeadFeeds feeds;
 
     private final Map<String, HeadStream> streams = new HashMap<>();
+    private final Map<String, PendingStream> pending = new HashMap<>();
     private final Map<String, Context> contexts = new HashMap<>();
 
     void start(@Observes StartupEvent event) {
@@ -67,11 +69,17 @@ public class HeadStreams {
                             meters.streamFailover(network);
                         }
                     });
-            for (SubscriptionKind kind : SubscriptionKind.values()) {
+            PendingStream transactions = new PendingStream(network, new NetworkPending(pool));
+            for (SubscriptionKind kind : List.of(SubscriptionKind.NEW_HEADS, SubscriptionKind.LOGS)) {
                 meters.wsSubscriptionGauge(network, kind.wireName(), stream, s -> s.count(kind));
             }
+            meters.wsSubscriptionGauge(network, SubscriptionKind.NEW_PENDING_TRANSACTIONS.wireName(), transactions, PendingStream::count);
             Context context = vertx.getOrCreateContext();
-            context.runOnContext(v -> vertx.setPeriodic(interval, id -> stream.advance()));
+            context.runOnContext(v -> vertx.setPeriodic(interval, id -> {
+                stream.advance();
+                transactions.advance();
+            }));
+            pending.put(network, transactions);
             streams.put(network, stream);
             contexts.put(network, context);
         }
@@ -91,6 +99,15 @@ public class HeadStreams {
 
     /** Adds a subscriber; the stream's first one makes it read the head at once, so it follows from now. */
     public void subscribe(String network, Subscriber subscriber) {
+        if (subscriber.kind() == SubscriptionKind.NEW_PENDING_TRANSACTIONS) {
+            PendingStream transactions = pending.get(network);
+            boolean first = transactions.count() == 0;
+            transactions.add(subscriber);
+            if (first) {
+                contexts.get(network).runOnContext(v -> transactions.advance());
+            }
+            return;
+        }
         HeadStream stream = streams.get(network);
         boolean first = !stream.isFollowed();
         stream.add(subscriber);
@@ -100,9 +117,50 @@ public class HeadStreams {
     }
 
     public void unsubscribe(String network, Subscriber subscriber) {
+        if (subscriber.kind() == SubscriptionKind.NEW_PENDING_TRANSACTIONS) {
+            PendingStream transactions = pending.get(network);
+            if (transactions != null) {
+                transactions.remove(subscriber);
+            }
+            return;
+        }
         HeadStream stream = streams.get(network);
         if (stream != null) {
             stream.remove(subscriber);
+        }
+    }
+
+    /** A network's pending transactions through a filter the gateway makes on one of its nodes. */
+    private final class NetworkPending implements PendingSource {
+        private final UpstreamPool pool;
+
+        NetworkPending(UpstreamPool pool) {
+            this.pool = pool;
+        }
+
+        @Override
+        public Future<String> newFilter() {
+            return gateway.ownCall(pool, "eth_newPendingTransactionFilter", "[]").compose(answer -> {
+                Object id = answer.isError() || answer.result() == null ? null
+                        : Json.decodeValue(new String(answer.result(), StandardCharsets.UTF_8));
+                return id instanceof String s ? Future.succeededFuture(s)
+                        : Future.failedFuture("no node made a pending-transaction filter: " + answer);
+            });
+        }
+
+        @Override
+        public Future<JsonArray> changes(String filterId) {
+            return gateway.ownCall(pool, "eth_getFilterChanges", "[\"" + filterId + "\"]").compose(answer -> {
+                Object hashes = answer.isError() || answer.result() == null ? null
+                        : Json.decodeValue(new String(answer.result(), StandardCharsets.UTF_8));
+                return hashes instanceof JsonArray a ? Future.succeededFuture(a)
+                        : Future.failedFuture("filter " + filterId + ": " + answer);
+            });
+        }
+
+        @Override
+        public void uninstall(String filterId) {
+            gateway.ownCall(pool, "eth_uninstallFilter", "[\"" + filterId + "\"]");
         }
     }
 

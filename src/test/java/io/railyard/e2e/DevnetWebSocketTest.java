@@ -6,6 +6,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.railyard.devnet.Devnet;
 import io.railyard.testing.Await;
 import io.railyard.testing.DevnetResource;
+import io.railyard.testing.WsClient;
 import io.railyard.upstream.UpstreamPool;
 import io.railyard.upstream.UpstreamPools;
 import io.vertx.core.json.JsonArray;
@@ -45,6 +46,42 @@ class DevnetWebSocketTest {
 
     @TestHTTPResource("/")
     URL gateway;
+
+    @Test
+    void aTransactionSentThroughTheGatewayIsAnnouncedOnceToPendingSubscribers() throws Exception {
+        UpstreamPool pool = pools.pool("rr");
+        Await.allHealthy(pool);
+        try (WsClient ws = WsClient.connect(gateway.getPort(), "/rr")) {
+            ws.subscribe("[\"newPendingTransactions\"]");
+            org.web3j.protocol.Web3j http = org.web3j.protocol.Web3j.build(new org.web3j.protocol.http.HttpService(gateway + "rr"));
+            org.web3j.crypto.Credentials sender = org.web3j.crypto.Credentials.create(Devnet.FIRST_KEY);
+            java.math.BigInteger nonce = http.ethGetTransactionCount(sender.getAddress(),
+                    org.web3j.protocol.core.DefaultBlockParameterName.PENDING).send().getTransactionCount();
+            java.math.BigInteger gasPrice = http.ethGasPrice().send().getGasPrice().multiply(java.math.BigInteger.TWO);
+            // Let the gateway's filter exist before the transaction does.
+            Thread.sleep(1500);
+            List<String> sent = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                org.web3j.crypto.RawTransaction tx = org.web3j.crypto.RawTransaction.createEtherTransaction(
+                        nonce.add(java.math.BigInteger.valueOf(i)), gasPrice, java.math.BigInteger.valueOf(21_000),
+                        "0x000000000000000000000000000000000000dEaD", java.math.BigInteger.ONE);
+                String signed = org.web3j.utils.Numeric.toHexString(org.web3j.crypto.TransactionEncoder.signMessage(tx, devnet.chainId(), sender));
+                String hash = http.ethSendRawTransaction(signed).send().getTransactionHash();
+                assertTrue(hash != null && hash.startsWith("0x"), "sent: " + hash);
+                sent.add(hash.toLowerCase());
+            }
+            List<String> announced = new ArrayList<>();
+            for (JsonObject n : ws.notifications(3)) {
+                announced.add(n.getJsonObject("params").getString("result").toLowerCase());
+            }
+            // A while longer: a duplicate (another node's filter, a re-made one) would show now.
+            Thread.sleep(2000);
+            ws.drainNotifications().forEach(n -> announced.add(n.getJsonObject("params").getString("result").toLowerCase()));
+            assertEquals(new java.util.TreeSet<>(sent), new java.util.TreeSet<>(announced), "each sent transaction announced");
+            assertEquals(3, announced.size(), "each once: " + announced);
+            System.out.printf("[ws] pending: 3 transactions sent through the gateway, each announced once%n");
+        }
+    }
 
     @Test
     void fiftyEthersSubscribersSeeEveryBlockOnceInOrderWhileTwoOfThreeNodesAreKilled() throws Exception {

@@ -177,11 +177,11 @@ final class WsConnection implements Session {
             params = null;
         }
         if (params == null || params.isEmpty() || !(params.getValue(0) instanceof String name)) {
-            return invalid(call, "eth_subscribe takes [kind] or [\"logs\", filter]; kinds: newHeads, logs");
+            return invalid(call, "eth_subscribe takes [kind] or [\"logs\", filter]; kinds: newHeads, logs, newPendingTransactions");
         }
         SubscriptionKind kind = SubscriptionKind.named(name);
-        if (kind == null || kind == SubscriptionKind.NEW_PENDING_TRANSACTIONS) {
-            return invalid(call, "no '" + shown(name) + "' subscription; kinds served: newHeads, logs");
+        if (kind == null) {
+            return invalid(call, "no '" + shown(name) + "' subscription; kinds served: newHeads, logs, newPendingTransactions");
         }
         LogFilter filter = null;
         if (kind == SubscriptionKind.LOGS) {

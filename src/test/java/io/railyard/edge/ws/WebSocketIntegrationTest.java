@@ -252,6 +252,35 @@ class WebSocketIntegrationTest {
     }
 
     @Test
+    void pendingTransactionHashesComeFromOneFilterOnceEach() {
+        java.util.concurrent.ConcurrentLinkedQueue<String> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        for (FakeUpstream node : fakes.nodes()) {
+            node.result("eth_newPendingTransactionFilter", "\"0xf117e4\"");
+            node.on("eth_getFilterChanges", call -> {
+                List<String> out = new ArrayList<>();
+                for (String h; (h = pending.poll()) != null; ) {
+                    out.add(h);
+                }
+                return new FakeUpstream.Result(new JsonArray(new ArrayList<Object>(out)).encode());
+            });
+        }
+        WsClient a = connect("/" + NET);
+        WsClient b = connect("/" + NET);
+        a.subscribe("[\"newPendingTransactions\"]");
+        b.subscribe("[\"newPendingTransactions\"]");
+        Await.until("a filter made", () -> fakes.calls("eth_newPendingTransactionFilter") >= 1);
+        String h1 = "0x" + "11".repeat(32);
+        String h2 = "0x" + "22".repeat(32);
+        pending.add(h1);
+        pending.add(h2);
+        for (WsClient ws : List.of(a, b)) {
+            List<JsonObject> got = ws.notifications(2);
+            assertEquals(List.of(h1, h2), got.stream().map(n -> n.getJsonObject("params").getString("result")).toList());
+        }
+        assertEquals(1, fakes.calls("eth_newPendingTransactionFilter"), "one filter for every subscriber");
+    }
+
+    @Test
     void unsubscribeAnswersTrueThenFalseAndNotificationsStop() {
         WsClient ws = connect("/" + NET);
         String id = ws.subscribe("[\"newHeads\"]");
