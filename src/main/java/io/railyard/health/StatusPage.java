@@ -18,6 +18,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
+import io.railyard.subscription.HeadStream;
+import io.railyard.subscription.HeadStreams;
+import io.railyard.subscription.SubscriptionKind;
+import io.railyard.upstream.ws.HeadFeeds;
+
 import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +44,12 @@ public class StatusPage {
 
     @Inject
     RailyardConfig config;
+
+    @Inject
+    HeadStreams streams;
+
+    @Inject
+    HeadFeeds feeds;
 
     void managementRoutes(@Observes ManagementInterface management) {
         management.router().get("/status").handler(ctx -> serve(ctx, snapshot()));
@@ -76,6 +87,7 @@ public class StatusPage {
                     .put("finalized", pool.finalized())
                     .put("panic", pool.inPanic())
                     .put("healthyUpstreams", healthy)
+                    .put("subscriptions", subscriptions(pool))
                     .put("upstreams", upstreams));
         }
         return new JsonObject().put("time", Instant.now().toString()).put("networks", networks);
@@ -102,6 +114,28 @@ public class StatusPage {
         return new JsonObject().put("time", full.getString("time")).put("networks", networks);
     }
 
+    /**
+     * The network's subscription stream: subscribers by kind, the last block delivered, and the upstreams whose own
+     * new-heads announcements feed it now (the others, and any gap, are covered by polling).
+     */
+    private JsonObject subscriptions(UpstreamPool pool) {
+        HeadStream stream = streams.of(pool.network());
+        JsonArray fedBy = new JsonArray();
+        for (Upstream u : pool.upstreams()) {
+            if (feeds.isLive(u)) {
+                fedBy.add(u.name());
+            }
+        }
+        JsonObject out = new JsonObject();
+        if (stream != null) {
+            out.put(SubscriptionKind.NEW_HEADS.wireName(), stream.count(SubscriptionKind.NEW_HEADS))
+                    .put(SubscriptionKind.LOGS.wireName(), stream.count(SubscriptionKind.LOGS))
+                    .put(SubscriptionKind.NEW_PENDING_TRANSACTIONS.wireName(), streams.pendingCount(pool.network()))
+                    .put("lastBlock", stream.lastDelivered());
+        }
+        return out.put("fedBy", fedBy).put("pollInterval", config.subscriptions().pollInterval().toString());
+    }
+
     private JsonObject upstream(UpstreamPool pool, Upstream u) {
         UpstreamStats stats = u.stats();
         long lag = pool.lag(u);
@@ -120,6 +154,7 @@ public class StatusPage {
                 .put("reason", Redact.urls(u.stateReason()))
                 .put("since", Instant.ofEpochMilli(u.stateSinceMillis()).toString())
                 .put("head", u.head())
+                .put("headFeed", feeds.isLive(u) ? "websocket" : "polling")
                 .put("lag", lag < 0 ? null : lag)
                 .put("finalized", u.finalized())
                 .put("latencyEwmaMs", Double.isNaN(ewma) ? null : round(ewma))

@@ -97,6 +97,12 @@ public class HeadStreams {
         return streams.get(network);
     }
 
+    /** {@code newPendingTransactions} subscriptions on a network now. */
+    public int pendingCount(String network) {
+        PendingStream transactions = pending.get(network);
+        return transactions == null ? 0 : transactions.count();
+    }
+
     /** Adds a subscriber; the stream's first one makes it read the head at once, so it follows from now. */
     public void subscribe(String network, Subscriber subscriber) {
         if (subscriber.kind() == SubscriptionKind.NEW_PENDING_TRANSACTIONS) {

@@ -100,6 +100,13 @@ class WebSocketFeedIntegrationTest {
         assertTrue(ms < 20_000, "delivered by the nodes' announcements, not by the 30 s poll: " + ms + " ms");
         assertEquals(before, fakes.nodes().stream().map(FakeUpstream::headSubscriptions).toList(), "no upstream subscription per client");
         fakes.nodes().forEach(n -> assertEquals(1, n.openHeadSubscriptions(), "one open upstream subscription per node"));
+        io.vertx.core.json.JsonObject status = new io.vertx.core.json.JsonObject(
+                io.railyard.testing.Management.given().get("/status").asString()).getJsonObject("networks").getJsonObject(NET);
+        io.vertx.core.json.JsonObject subscriptions = status.getJsonObject("subscriptions");
+        assertEquals(1000, subscriptions.getInteger("newHeads"), status.encode());
+        assertEquals(List.of("node-0", "node-1", "node-2"), subscriptions.getJsonArray("fedBy").getList(), "/status names the feeding upstreams");
+        assertEquals(from + 3, subscriptions.getLong("lastBlock"));
+        assertEquals("websocket", status.getJsonArray("upstreams").getJsonObject(0).getString("headFeed"));
     }
 
     @Test
