@@ -5,7 +5,10 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.vertx.http.runtime.filters.QuarkusRequestWrapper;
@@ -184,7 +187,7 @@ public class WsRoutes {
                 return;
             }
             ServerWebSocket ws = upgraded.result();
-            readerIdleTimeout(request);
+            readerIdleTimeout(request, ws);
             AtomicInteger onNetwork = perNetwork.get(pool.network());
             WsConnection connection = new WsConnection(ws, pool, client, apiKey, gateway, streams, limits,
                     meters.wsMessages(pool.network(), "in"), meters.wsMessages(pool.network(), "out"),
@@ -243,7 +246,7 @@ public class WsRoutes {
      * From the upgrade on, the connection's timer counts only what the client sends: the gateway's own pings and
      * notifications keep no dead client open, a live one answers the pings.
      */
-    private void readerIdleTimeout(HttpServerRequest request) {
+    private void readerIdleTimeout(HttpServerRequest request, ServerWebSocket ws) {
         if (!(request.connection() instanceof ConnectionBase connection)) {
             return;
         }
@@ -258,6 +261,18 @@ public class WsRoutes {
         } else if (pipeline.get("handler") != null) {
             pipeline.addBefore("handler", "idle", idle);
         }
+        // Vert.x would drop an idle connection without a close frame (the client sees 1006); it is told why: 1001.
+        pipeline.addAfter("idle", "railyard-ws-idle", new ChannelInboundHandlerAdapter() {
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+                if (event instanceof IdleStateEvent) {
+                    ws.close(CloseCodes.GOING_AWAY, "idle: nothing received for " + config.websocket().idleTimeout().toMillis()
+                            + " ms (railyard.websocket.idle-timeout)");
+                    return;
+                }
+                super.userEventTriggered(ctx, event);
+            }
+        });
         // Vert.x's frame decoder drops a connection that sends a frame over the limit without a word (the client sees
         // 1006); this one, configured the same but closing on a violation, tells the client why: 1009.
         if (pipeline.get("wsdecoder") instanceof WebSocketFrameDecoder) {
