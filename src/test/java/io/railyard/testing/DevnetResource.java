@@ -17,10 +17,18 @@ public class DevnetResource implements QuarkusTestResourceLifecycleManager {
     public static final Map<String, String> NETWORKS = Map.of("rr", "round-robin", "lc", "least-connections", "ih", "ip-hash");
 
     private Devnet devnet;
+    private Map<String, String> args = Map.of();
+
+    /** Init args: {@code nodes} (default 3) and {@code block-interval-ms} (default 250). */
+    @Override
+    public void init(Map<String, String> initArgs) {
+        this.args = initArgs;
+    }
 
     @Override
     public Map<String, String> start() {
-        devnet = Devnet.start(new Devnet.Options().nodeCount(3).blockInterval(Duration.ofMillis(250)));
+        devnet = Devnet.start(new Devnet.Options().nodeCount(Integer.parseInt(args.getOrDefault("nodes", "3")))
+                .blockInterval(Duration.ofMillis(Long.parseLong(args.getOrDefault("block-interval-ms", "250")))));
         Map<String, String> config = new HashMap<>();
         NETWORKS.forEach((network, routing) -> {
             String prefix = "railyard.networks." + network;
