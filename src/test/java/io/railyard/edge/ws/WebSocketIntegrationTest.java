@@ -191,6 +191,11 @@ class WebSocketIntegrationTest {
         long from = chain.head();
         chain.mine(1, 0);
         assertEquals(from + 1, number(ws.notifications(1).get(0)));
+        String scrape = io.railyard.testing.Metrics.scrape();
+        double gapsBefore = io.railyard.testing.Metrics.value(scrape, "railyard_stream_gaps_filled_total{network=\"" + NET + "\"}");
+        assertEquals(1.0, io.railyard.testing.Metrics.value(scrape, "railyard_ws_connections{network=\"" + NET + "\"}"));
+        assertEquals(1.0, io.railyard.testing.Metrics.value(scrape, "railyard_ws_subscriptions{kind=\"newHeads\",network=\"" + NET + "\"}"));
+        assertTrue(io.railyard.testing.Metrics.value(scrape, "railyard_ws_messages_total{direction=\"out\",network=\"" + NET + "\"}") >= 2);
         // Five blocks between two polls: the stream fetches the four it did not see as latest, by parent hash.
         chain.mine(5, 0);
         List<JsonObject> next = ws.notifications(5);
@@ -199,6 +204,8 @@ class WebSocketIntegrationTest {
             assertEquals(chain.block(from + 2 + i).hash(), next.get(i).getJsonObject("params").getJsonObject("result").getString("hash"));
         }
         assertFalse(next.get(0).getJsonObject("params").getJsonObject("result").containsKey("transactions"), "a header, as geth sends");
+        assertEquals(gapsBefore + 4, io.railyard.testing.Metrics.value("railyard_stream_gaps_filled_total{network=\"" + NET + "\"}"),
+                "the four blocks between the polls were gaps the stream filled");
     }
 
     @Inject
