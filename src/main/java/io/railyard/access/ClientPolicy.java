@@ -1,5 +1,6 @@
 package io.railyard.access;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.railyard.access.limit.Decision;
 import io.railyard.access.limit.Limit;
 import io.railyard.access.limit.LocalRateLimiter;
@@ -38,6 +39,9 @@ public class ClientPolicy {
     @Inject
     Meters meters;
 
+    @Inject
+    Ticker ticker;
+
     private final ApiKeys keys = new ApiKeys();
     /** Built once at startup and only read afterwards, from any event loop. */
     private final Map<String, MethodRules> networkRules = new HashMap<>();
@@ -66,7 +70,7 @@ public class ClientPolicy {
         backend = rl.backend().configName();
         limiter = rl.backend() == RateLimitBackend.REDIS
                 ? new RedisRateLimiter(vertx, rl.redisUrl(), rl.redisFailureMode() == RedisFailureMode.FAIL_OPEN, rl.redisTimeout().toMillis(), "railyard:rl:")
-                : new LocalRateLimiter(System::nanoTime);
+                : new LocalRateLimiter(ticker::read);
         meters.rateLimitBackend(limiter, l -> l.available() ? 1 : 0);
     }
 

@@ -11,6 +11,7 @@ import io.railyard.config.HeapShares;
 import io.railyard.config.RailyardConfig;
 import io.railyard.core.pipeline.AccessRecord;
 import io.railyard.core.pipeline.BatchGroup;
+import io.railyard.core.pipeline.Deadline;
 import io.railyard.core.pipeline.Pipeline;
 import io.railyard.core.pipeline.RequestId;
 import io.railyard.core.pipeline.RpcCall;
@@ -77,6 +78,9 @@ public class RpcGateway {
     @Inject
     HeapGuard heap;
 
+    @Inject
+    Ticker ticker;
+
     private RpcCodec codec;
     private Pipeline pipeline;
     /** The pipeline the gateway's own calls take: no method rules (they are the gateway's), no subscriptions. */
@@ -93,7 +97,7 @@ public class RpcGateway {
         List<RpcInterceptor> stages = new ArrayList<>();
         if (config.cache().enabled()) {
             cache = new ResponseCache(HeapShares.orQuarterOfHeap(config.cache().maxBytes(), Runtime.getRuntime().maxMemory()),
-                    config.cache().expireAfterWrite(), Ticker.systemTicker());
+                    config.cache().expireAfterWrite(), ticker);
             stages.add(new CacheInterceptor(cache, stats));
             meters.cacheGauges(cache, ResponseCache::bytes, ResponseCache::evictions);
             heap.onChange(cache::shortOfMemory);
@@ -101,7 +105,7 @@ public class RpcGateway {
         // After the cache: a pinned latest read is keyed by its tag, so it is never taken for an immutable answer.
         stages.add(new HeadGuard());
         UpstreamCalls calls = new UpstreamCalls(pools.client(), stats, config.forward().tryTimeout().toMillis(),
-                config.errors().exposeUpstreamNames());
+                config.errors().exposeUpstreamNames(), ticker);
         stages.add(new Broadcast(calls));
         stages.add(new Forwarder(calls, config.forward().maxAttempts()));
         ownCalls = new Pipeline(stages);
@@ -232,7 +236,7 @@ public class RpcGateway {
 
     private Future<GatewayReply> answer(UpstreamPool pool, RpcBody decoded, ClientIdentity client, CallScope scope,
                                         AccessRecord access, RequestId requestId, Session session) {
-        long deadline = System.nanoTime() + requestTimeoutNanos;
+        Deadline deadline = Deadline.after(ticker, requestTimeoutNanos);
         if (decoded instanceof RpcBody.Failed failed) {
             RpcAnswer error = RpcAnswer.error(failed.code(), failed.message(), requestId);
             meters.request(pool.network(), MethodSpec.OTHER, outcome(error), 0);
@@ -273,7 +277,7 @@ public class RpcGateway {
     }
 
     /** The answer to one entry; null for a notification (it is still forwarded, its answer dropped). */
-    private Future<RpcAnswer> answer(UpstreamPool pool, RpcItem item, ClientIdentity client, long deadline, CallScope scope,
+    private Future<RpcAnswer> answer(UpstreamPool pool, RpcItem item, ClientIdentity client, Deadline deadline, CallScope scope,
                                      AccessRecord access, BatchGroup group, RequestId requestId, Session session) {
         if (item instanceof RpcItem.Invalid invalid) {
             RpcAnswer error = RpcAnswer.error(invalid.code(), invalid.message(), requestId);
@@ -289,14 +293,14 @@ public class RpcGateway {
             pipeline.run(new RpcCall(pool, valid.request(), client, deadline, CallScope.detached(), access, group, requestId, session));
             return Future.succeededFuture(null);
         }
-        long started = System.nanoTime();
+        long started = ticker.read();
         return pipeline.run(new RpcCall(pool, valid.request(), client, deadline, scope, access, group, requestId, session))
                 .recover(e -> {
                     // The details are for the operator, who finds them by the request id; the client learns none.
                     LOG.errorf(e, "request %s on %s: %s failed inside the gateway", requestId, pool.network(), method);
                     return Future.succeededFuture(RpcAnswer.error(RpcErrorCode.INTERNAL_ERROR, "internal error", requestId));
                 })
-                .onSuccess(answer -> meters.request(pool.network(), method, outcome(answer), System.nanoTime() - started));
+                .onSuccess(answer -> meters.request(pool.network(), method, outcome(answer), ticker.read() - started));
     }
 
     /**
@@ -308,7 +312,7 @@ public class RpcGateway {
     public Future<RpcAnswer> ownCall(UpstreamPool pool, String method, String params) {
         RpcRequest request = new RpcRequest(OWN_CALL_ID, method, params.getBytes(StandardCharsets.UTF_8));
         RequestId id = RequestId.next();
-        return ownCalls.run(new RpcCall(pool, request, ITSELF, System.nanoTime() + requestTimeoutNanos, CallScope.detached(),
+        return ownCalls.run(new RpcCall(pool, request, ITSELF, Deadline.after(ticker, requestTimeoutNanos), CallScope.detached(),
                 null, null, id, null));
     }
 

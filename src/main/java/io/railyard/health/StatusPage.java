@@ -51,6 +51,9 @@ public class StatusPage {
     @Inject
     HeadFeeds feeds;
 
+    @Inject
+    java.time.Clock clock;
+
     void managementRoutes(@Observes ManagementInterface management) {
         management.router().get("/status").handler(ctx -> serve(ctx, snapshot()));
     }
@@ -90,7 +93,7 @@ public class StatusPage {
                     .put("subscriptions", subscriptions(pool))
                     .put("upstreams", upstreams));
         }
-        return new JsonObject().put("time", Instant.now().toString()).put("networks", networks);
+        return new JsonObject().put("time", clock.instant().toString()).put("networks", networks);
     }
 
     /** The fields of each upstream that the public copy keeps: nothing that says where a node is or what went wrong. */

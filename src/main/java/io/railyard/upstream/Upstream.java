@@ -27,7 +27,8 @@ public final class Upstream {
     private volatile long safe = -1;
     private volatile boolean healthy = true;
     private volatile String stateReason = "not probed yet";
-    private volatile long stateSinceMillis = System.currentTimeMillis();
+    /** Set with the health checker's first verdict, at startup, on the gateway's clock. */
+    private volatile long stateSinceMillis;
     private volatile CircuitBreaker breaker;
     private volatile boolean batchesRejected;
 

@@ -1,5 +1,6 @@
 package io.railyard.core.pipeline;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -16,7 +17,8 @@ public final class AccessRecord {
 
     private static final int MAX_LISTED = 10;
 
-    private final long startedNanos = System.nanoTime();
+    private final Ticker ticker;
+    private final long startedNanos;
     private final RequestId requestId;
     private final Queue<String> upstreams = new ConcurrentLinkedQueue<>();
     private final Queue<String> methods = new ConcurrentLinkedQueue<>();
@@ -25,8 +27,10 @@ public final class AccessRecord {
     private volatile String network = "";
     private volatile String client = "";
 
-    public AccessRecord(RequestId requestId) {
+    public AccessRecord(RequestId requestId, Ticker ticker) {
         this.requestId = requestId;
+        this.ticker = ticker;
+        this.startedNanos = ticker.read();
     }
 
     public void network(String network) {
@@ -54,7 +58,7 @@ public final class AccessRecord {
     }
 
     public String line(int status, boolean json) {
-        long micros = (System.nanoTime() - startedNanos) / 1000;
+        long micros = (ticker.read() - startedNanos) / 1000;
         if (json) {
             return new JsonObject()
                     .put("requestId", requestId.toString())

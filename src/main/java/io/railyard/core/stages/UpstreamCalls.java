@@ -1,5 +1,6 @@
 package io.railyard.core.stages;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.railyard.core.pipeline.ForwardStats;
 import io.railyard.core.pipeline.RpcCall;
 import io.railyard.jsonrpc.RpcAnswer;
@@ -42,8 +43,10 @@ public final class UpstreamCalls {
     private final ForwardStats stats;
     private final long tryTimeoutMs;
     private final boolean exposeUpstreamNames;
+    private final Ticker ticker;
 
-    public UpstreamCalls(UpstreamClient client, ForwardStats stats, long tryTimeoutMs, boolean exposeUpstreamNames) {
+    public UpstreamCalls(UpstreamClient client, ForwardStats stats, long tryTimeoutMs, boolean exposeUpstreamNames, Ticker ticker) {
+        this.ticker = ticker;
         this.client = client;
         this.stats = stats;
         this.tryTimeoutMs = tryTimeoutMs;
@@ -99,10 +102,10 @@ public final class UpstreamCalls {
     /** Runs one call through the upstream's breaker, counted in flight, and reports its outcome to the stats. */
     private <T> Future<T> measured(Upstream upstream, Supplier<Future<T>> call, Function<T, RpcAnswer> asReported) {
         upstream.startCall();
-        long started = System.nanoTime();
+        long started = ticker.read();
         return upstream.breaker().call(call).transform((AsyncResult<T> done) -> {
             upstream.endCall();
-            long nanos = System.nanoTime() - started;
+            long nanos = ticker.read() - started;
             if (done.succeeded()) {
                 stats.upstreamAnswered(upstream, asReported.apply(done.result()), nanos);
                 return Future.succeededFuture(done.result());

@@ -1,5 +1,6 @@
 package io.railyard.edge.http;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.quarkus.vertx.http.HttpServerOptionsCustomizer;
 import io.railyard.config.RailyardConfig;
 import io.railyard.metrics.Meters;
@@ -26,6 +27,9 @@ public class ConnectionDeadlines implements HttpServerOptionsCustomizer {
 
     @Inject
     Meters meters;
+
+    @Inject
+    Ticker ticker;
 
     @ConfigProperty(name = "quarkus.http.idle-timeout", defaultValue = "30M")
     Duration idleTimeout;
@@ -64,6 +68,6 @@ public class ConnectionDeadlines implements HttpServerOptionsCustomizer {
      * reached the JSON-RPC routes, keeps Vert.x's timer: its heads keep the deadline, its idle time is that short too.
      */
     void onRequest(HttpServerRequest request) {
-        HeadDeadline.install(request, headerMs, idleMs, counted);
+        HeadDeadline.install(request, headerMs, idleMs, ticker::read, counted);
     }
 }

@@ -62,11 +62,16 @@ public final class HeadDeadline extends ChannelDuplexHandler {
         this.onTimeout = onTimeout;
     }
 
+    /** A deadline on its own, reading {@code nanoTime}; {@link #install} puts one on a live connection. */
+    static HeadDeadline of(long headerNanos, long idleNanos, LongSupplier nanoTime, Runnable onTimeout) {
+        return new HeadDeadline(headerNanos, idleNanos, nanoTime, onTimeout);
+    }
+
     /**
      * Puts the deadline on the request's connection unless it has it already; called for every request on the
      * main port, on the connection's event loop, before the request is handled.
      */
-    static void install(HttpServerRequest request, long headerMs, long idleMs, Runnable onTimeout) {
+    static void install(HttpServerRequest request, long headerMs, long idleMs, LongSupplier nanoTime, Runnable onTimeout) {
         if (request.version() == HttpVersion.HTTP_2 || !(request.connection() instanceof ConnectionBase connection)) {
             return;
         }
@@ -77,7 +82,7 @@ public final class HeadDeadline extends ChannelDuplexHandler {
         channel.attr(INSTALLED).set(Boolean.TRUE);
         ChannelPipeline pipeline = channel.pipeline();
         HeadDeadline deadline = new HeadDeadline(TimeUnit.MILLISECONDS.toNanos(headerMs),
-                TimeUnit.MILLISECONDS.toNanos(idleMs), System::nanoTime, onTimeout);
+                TimeUnit.MILLISECONDS.toNanos(idleMs), nanoTime, onTimeout);
         if (pipeline.get("idle") != null) {
             pipeline.replace("idle", "railyard-head-deadline", deadline);
         } else if (pipeline.get("handler") != null) {

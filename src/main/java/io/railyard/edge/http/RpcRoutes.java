@@ -1,5 +1,6 @@
 package io.railyard.edge.http;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.netty.buffer.ByteBuf;
 import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.railyard.access.ClientAddress;
@@ -64,6 +65,9 @@ public class RpcRoutes {
     @Inject
     ConnectionDeadlines deadlines;
 
+    @Inject
+    Ticker ticker;
+
     private static final Logger ACCESS = Logger.getLogger("railyard.access");
     private static final Logger LOG = Logger.getLogger(RpcRoutes.class);
 
@@ -97,7 +101,7 @@ public class RpcRoutes {
         HttpServerRequest request = ctx.request();
         deadlines.onRequest(request);
         RequestId id = RequestId.next();
-        AccessRecord access = accessLog ? new AccessRecord(id) : null;
+        AccessRecord access = accessLog ? new AccessRecord(id, ticker) : null;
         if (heap.isOverloaded()) {
             UpstreamPool shedFrom = poolOf(ctx);
             if (shedFrom != null) {
@@ -232,11 +236,11 @@ public class RpcRoutes {
     @ConfigProperty(name = "quarkus.shutdown.delay")
     Optional<Duration> shutdownDelay;
 
-    /** When SIGTERM arrived (nanoTime), or 0. */
+    /** When SIGTERM arrived (the ticker's reading), or 0. */
     private volatile long shutdownStarted;
 
     void onShutdownDelay(@Observes ShutdownDelayInitiatedEvent event) {
-        shutdownStarted = System.nanoTime();
+        shutdownStarted = ticker.read();
     }
 
     /**
@@ -245,7 +249,7 @@ public class RpcRoutes {
      */
     private boolean draining() {
         long started = shutdownStarted;
-        return started != 0 && System.nanoTime() - started >= shutdownDelay.orElse(Duration.ZERO).toNanos();
+        return started != 0 && ticker.read() - started >= shutdownDelay.orElse(Duration.ZERO).toNanos();
     }
 
     private void handle(RoutingContext ctx, byte[] body, AccessRecord access, RequestId id) {

@@ -13,7 +13,7 @@ class AccessRecordTest {
 
     @Test
     void cacheHitsCountedFromManyThreadsAtOnceAreAllCounted() throws InterruptedException {
-        AccessRecord record = new AccessRecord(RequestId.next());
+        AccessRecord record = new AccessRecord(RequestId.next(), com.github.benmanes.caffeine.cache.Ticker.systemTicker());
         int threads = 4;
         int each = 5_000_000;
         CountDownLatch start = new CountDownLatch(1);
