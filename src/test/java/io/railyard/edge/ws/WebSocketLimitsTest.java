@@ -25,13 +25,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The bounds a WebSocket client lives within: connections per client (429 at the upgrade), the same rate limit per
+ * The bounds a WebSocket client lives within: connections per client (429 at the upgrade) and in all (503), the same rate limit per
  * message as over HTTP (-32005, the socket stays open), and the idle timeout for a client that sends nothing.
  */
 @QuarkusTest
 @QuarkusTestResource(value = FakeNodesResource.class, restrictToAnnotatedClass = true, initArgs = {
         @ResourceArg(name = "quarkus.http.test-port", value = "0"),
         @ResourceArg(name = "railyard.websocket.max-connections-per-client", value = "3"),
+        @ResourceArg(name = "railyard.websocket.max-connections", value = "5"),
+        @ResourceArg(name = "railyard.trusted-proxies", value = "127.0.0.1"),
         @ResourceArg(name = "railyard.websocket.idle-timeout", value = "1500ms"),
         @ResourceArg(name = "railyard.websocket.ping-interval", value = "60s"),
         @ResourceArg(name = "railyard.rate-limit.per-ip.rate", value = "1"),
@@ -84,6 +86,16 @@ class WebSocketLimitsTest {
                 return false;
             }
         });
+    }
+
+    @Test
+    void pastTheGatewaysConnectionLimitAnUpgradeIsRefused503WhoeverAsks() {
+        for (String client : List.of("203.0.113.1", "203.0.113.1", "203.0.113.2", "203.0.113.2", "203.0.113.3")) {
+            clients.add(WsClient.connect(base.getPort(), "/" + NET, java.util.Map.of("X-Forwarded-For", client)));
+        }
+        String refused = assertThrows(IllegalStateException.class,
+                () -> WsClient.connect(base.getPort(), "/" + NET, java.util.Map.of("X-Forwarded-For", "203.0.113.4"))).getMessage();
+        assertTrue(refused.contains("503"), refused);
     }
 
     @Test
