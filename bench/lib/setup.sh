@@ -82,8 +82,9 @@ cleanup() {
   done
   if [[ -n $WORK && -d $WORK ]]; then
     if [[ $KEEP_LOGS == 1 ]]; then
-      rm -rf "$BENCH/out" && mkdir -p "$BENCH/out" && cp -r "$WORK"/. "$BENCH/out/" 2>/dev/null || true
-      rm -rf "$BENCH/out/nginx-"*/tmp 2>/dev/null || true
+      local out=${OUT_DIR:-$BENCH/out}
+      rm -rf "$out" && mkdir -p "$out" && cp -r "$WORK"/. "$out/" 2>/dev/null || true
+      rm -rf "$out/nginx-"*/tmp 2>/dev/null || true
     fi
     rm -rf "$WORK"
   fi

@@ -12,8 +12,6 @@ import java.util.Deque;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -45,6 +43,11 @@ public final class HeadStream {
         default void stepFailed() {
         }
 
+        /** A head's notification sets out to the {@code newHeads} subscribers; the task returned runs once all have it. */
+        default Runnable headFanOut() {
+            return () -> { };
+        }
+
         Events NONE = new Events() {
         };
     }
@@ -54,7 +57,7 @@ public final class HeadStream {
     private final int maxReorgDepth;
     private final long maxGapBlocks;
     private final Events events;
-    private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
+    private final Subscribers subscribers = new Subscribers();
     private final Map<SubscriptionKind, AtomicInteger> counts = new EnumMap<>(SubscriptionKind.class);
     /** The blocks delivered, oldest first: the last {@code maxReorgDepth + 1}, enough to find any replayable reorg. */
     private final Deque<ChainBlock> chain = new ArrayDeque<>();
@@ -306,10 +309,13 @@ public final class HeadStream {
         }
         for (ChainBlock block : branch) {
             chain.addLast(block);
-            for (Subscriber s : subscribers) {
-                if (s.kind() == SubscriptionKind.NEW_HEADS) {
-                    s.deliver(block.header);
-                }
+            String header = block.header;
+            if (count(SubscriptionKind.NEW_HEADS) > 0) {
+                subscribers.each(s -> {
+                    if (s.kind() == SubscriptionKind.NEW_HEADS) {
+                        s.deliver(header);
+                    }
+                }, events.headFanOut());
             }
             if (block.logs != null) {
                 for (int i = 0; i < block.logs.size(); i++) {
@@ -323,15 +329,16 @@ public final class HeadStream {
     }
 
     private void deliverLog(JsonObject log) {
-        String encoded = null;
-        for (Subscriber s : subscribers) {
+        if (count(SubscriptionKind.LOGS) == 0) {
+            return;
+        }
+        // Encoded once here: the filters are matched on the subscribers' own loops, which only read the log.
+        String encoded = log.encode();
+        subscribers.each(s -> {
             if (s.kind() == SubscriptionKind.LOGS && s.filter().matches(log)) {
-                if (encoded == null) {
-                    encoded = log.encode();
-                }
                 s.deliver(encoded);
             }
-        }
+        });
     }
 
     private void tooDeep(ChainBlock tip) {
@@ -342,7 +349,7 @@ public final class HeadStream {
     /** Ends every subscription with {@code reason} (they cannot be served without a gap) and starts again at the tip. */
     private void endAll(ChainBlock tip, String reason) {
         LOG.warnf("subscriptions on %s ended at %s: %s", network, tip, reason);
-        for (Subscriber s : List.copyOf(subscribers)) {
+        for (Subscriber s : subscribers.snapshot()) {
             remove(s);
             s.end(reason);
         }

@@ -1,5 +1,6 @@
 package io.railyard.subscription;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.railyard.config.RailyardConfig;
 import io.railyard.core.RpcGateway;
 import io.railyard.jsonrpc.RpcAnswer;
@@ -49,6 +50,9 @@ public class HeadStreams {
     @Inject
     HeadFeeds feeds;
 
+    @Inject
+    Ticker ticker;
+
     private final Map<String, HeadStream> streams = new HashMap<>();
     private final Map<String, PendingStream> pending = new HashMap<>();
     private final Map<String, Context> contexts = new HashMap<>();
@@ -67,6 +71,12 @@ public class HeadStreams {
                         @Override
                         public void stepFailed() {
                             meters.streamFailover(network);
+                        }
+
+                        @Override
+                        public Runnable headFanOut() {
+                            long started = ticker.read();
+                            return () -> meters.streamFanOut(network, ticker.read() - started);
                         }
                     });
             PendingStream transactions = new PendingStream(network, new NetworkPending(pool));

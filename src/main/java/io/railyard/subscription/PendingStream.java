@@ -6,8 +6,6 @@ import org.jboss.logging.Logger;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One network's {@code newPendingTransactions} subscribers, served from one pending-transaction filter on one node
@@ -24,7 +22,7 @@ public final class PendingStream {
 
     private final String network;
     private final PendingSource source;
-    private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
+    private final Subscribers subscribers = new Subscribers();
     private final Map<String, Boolean> delivered = new LinkedHashMap<>(1024, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
@@ -94,9 +92,7 @@ public final class PendingStream {
                 continue;
             }
             String encoded = "\"" + h + "\"";
-            for (Subscriber s : subscribers) {
-                s.deliver(encoded);
-            }
+            subscribers.each(s -> s.deliver(encoded));
         }
     }
 }

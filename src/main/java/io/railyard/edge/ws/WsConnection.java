@@ -1,6 +1,5 @@
 package io.railyard.edge.ws;
 
-import io.micrometer.core.instrument.Counter;
 import io.railyard.core.GatewayReply;
 import io.railyard.core.RpcGateway;
 import io.railyard.core.pipeline.RequestId;
@@ -14,12 +13,14 @@ import io.railyard.subscription.Subscriber;
 import io.railyard.subscription.SubscriptionKind;
 import io.railyard.upstream.CallScope;
 import io.railyard.upstream.UpstreamPool;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.Future;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
@@ -31,6 +32,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One client's WebSocket: every text message is a JSON-RPC body answered through the gateway's pipeline (with the
@@ -53,16 +55,18 @@ final class WsConnection implements Session {
     private final RpcGateway gateway;
     private final HeadStreams streams;
     private final Limits limits;
-    private final Counter in;
-    private final Counter out;
+    private final LongAdder in;
+    private final LongAdder out;
     private final Runnable slowConsumerClosed;
     private final Map<String, WsSubscription> subscriptions = new ConcurrentHashMap<>();
     /** Requests of this connection under way: cancelled when it closes. Event loop only. */
     private final Set<CallScope> inFlight = new HashSet<>();
     private volatile boolean closed;
+    /** The event loop the socket lives on, where its notifications are written; set by {@link #start()}. */
+    private volatile Context loop;
 
     WsConnection(ServerWebSocket ws, UpstreamPool pool, String client, String apiKey, RpcGateway gateway, HeadStreams streams,
-                 Limits limits, Counter in, Counter out, Runnable slowConsumerClosed) {
+                 Limits limits, LongAdder in, LongAdder out, Runnable slowConsumerClosed) {
         this.ws = ws;
         this.pool = pool;
         this.client = client;
@@ -75,7 +79,9 @@ final class WsConnection implements Session {
         this.slowConsumerClosed = slowConsumerClosed;
     }
 
+    /** Called on the socket's event loop. */
     void start() {
+        loop = Vertx.currentContext();
         ws.setWriteQueueMaxSize(limits.maxPendingBytes());
         ws.textMessageHandler(this::onMessage);
         ws.binaryMessageHandler(b -> ws.close(CloseCodes.UNSUPPORTED_DATA, "binary messages are not JSON-RPC: send text"));
@@ -262,6 +268,11 @@ final class WsConnection implements Session {
         @Override
         public LogFilter filter() {
             return filter;
+        }
+
+        @Override
+        public Context loop() {
+            return loop;
         }
 
         @Override

@@ -196,6 +196,8 @@ class WebSocketIntegrationTest {
         assertEquals(1.0, io.railyard.testing.Metrics.value(scrape, "railyard_ws_connections{network=\"" + NET + "\"}"));
         assertEquals(1.0, io.railyard.testing.Metrics.value(scrape, "railyard_ws_subscriptions{kind=\"newHeads\",network=\"" + NET + "\"}"));
         assertTrue(io.railyard.testing.Metrics.value(scrape, "railyard_ws_messages_total{direction=\"out\",network=\"" + NET + "\"}") >= 2);
+        String fanOuts = "railyard_stream_fanout_seconds_count{network=\"" + NET + "\"}";
+        double fanOutsBefore = io.railyard.testing.Metrics.value(scrape, fanOuts);
         // Five blocks between two polls: the stream fetches the four it did not see as latest, by parent hash.
         chain.mine(5, 0);
         List<JsonObject> next = ws.notifications(5);
@@ -206,6 +208,7 @@ class WebSocketIntegrationTest {
         assertFalse(next.get(0).getJsonObject("params").getJsonObject("result").containsKey("transactions"), "a header, as geth sends");
         assertEquals(gapsBefore + 4, io.railyard.testing.Metrics.value("railyard_stream_gaps_filled_total{network=\"" + NET + "\"}"),
                 "the four blocks between the polls were gaps the stream filled");
+        Await.until("each block's fan-out is timed once", () -> io.railyard.testing.Metrics.value(fanOuts) == fanOutsBefore + 5);
     }
 
     @Inject
