@@ -309,8 +309,8 @@ public final class HeadStream {
         }
         for (ChainBlock block : branch) {
             chain.addLast(block);
-            String header = block.header;
             if (count(SubscriptionKind.NEW_HEADS) > 0) {
+                Notification header = new Notification(block.header);
                 subscribers.each(s -> {
                     if (s.kind() == SubscriptionKind.NEW_HEADS) {
                         s.deliver(header);
@@ -333,7 +333,7 @@ public final class HeadStream {
             return;
         }
         // Encoded once here: the filters are matched on the subscribers' own loops, which only read the log.
-        String encoded = log.encode();
+        Notification encoded = new Notification(log.encode());
         subscribers.each(s -> {
             if (s.kind() == SubscriptionKind.LOGS && s.filter().matches(log)) {
                 s.deliver(encoded);

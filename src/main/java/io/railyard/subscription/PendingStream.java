@@ -91,7 +91,7 @@ public final class PendingStream {
             if (!(hash instanceof String h) || delivered.put(h.toLowerCase(java.util.Locale.ROOT), Boolean.TRUE) != null) {
                 continue;
             }
-            String encoded = "\"" + h + "\"";
+            Notification encoded = new Notification("\"" + h + "\"");
             subscribers.each(s -> s.deliver(encoded));
         }
     }

@@ -21,8 +21,8 @@ public interface Subscriber {
     /** The log filter ({@link SubscriptionKind#LOGS} only), else null. */
     LogFilter filter();
 
-    /** One notification: {@code resultJson} is the {@code result} of an {@code eth_subscription} message. */
-    void deliver(String resultJson);
+    /** One notification: the {@code result} of an {@code eth_subscription} message. */
+    void deliver(Notification result);
 
     /** The stream can no longer serve this subscription (a reorg deeper than it replays); it is dropped. */
     void end(String reason);

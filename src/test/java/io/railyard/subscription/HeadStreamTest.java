@@ -662,8 +662,8 @@ class HeadStreamTest {
         }
 
         @Override
-        public void deliver(String resultJson) {
-            delivered.add(new JsonObject(resultJson));
+        public void deliver(Notification notification) {
+            delivered.add(new JsonObject(notification.json()));
         }
 
         @Override

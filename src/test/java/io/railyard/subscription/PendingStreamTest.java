@@ -57,8 +57,8 @@ class PendingStreamTest {
         }
 
         @Override
-        public void deliver(String resultJson) {
-            got.add(resultJson);
+        public void deliver(Notification notification) {
+            got.add(notification.json());
         }
 
         @Override

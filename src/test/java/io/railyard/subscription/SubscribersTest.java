@@ -137,7 +137,7 @@ class SubscribersTest {
         }
 
         @Override
-        public void deliver(String resultJson) {
+        public void deliver(Notification notification) {
         }
 
         @Override

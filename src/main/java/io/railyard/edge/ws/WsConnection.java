@@ -9,15 +9,20 @@ import io.railyard.jsonrpc.RpcAnswer;
 import io.railyard.jsonrpc.RpcErrorCode;
 import io.railyard.subscription.HeadStreams;
 import io.railyard.subscription.LogFilter;
+import io.railyard.subscription.Notification;
 import io.railyard.subscription.Subscriber;
 import io.railyard.subscription.SubscriptionKind;
 import io.railyard.upstream.CallScope;
 import io.railyard.upstream.UpstreamPool;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
@@ -43,6 +48,7 @@ final class WsConnection implements Session {
 
     private static final Logger LOG = Logger.getLogger(WsConnection.class);
     private static final Buffer PING = Buffer.buffer("railyard");
+    private static final byte[] MESSAGE_END = "}}".getBytes(StandardCharsets.US_ASCII);
 
     /** The limits one connection lives within. */
     record Limits(int maxSubscriptions, int maxPendingBytes, int maxMessageBytes) {
@@ -158,8 +164,25 @@ final class WsConnection implements Session {
      * (1008) rather than buffered for without end.
      */
     private void send(String message) {
+        if (mayWrite()) {
+            out.increment();
+            ws.writeTextMessage(message);
+        }
+    }
+
+    /** As {@link #send(String)}, for a message already in UTF-8: one text frame. */
+    private void sendText(ByteBuf utf8) {
+        if (mayWrite()) {
+            out.increment();
+            ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, utf8, true));
+        } else {
+            utf8.release();
+        }
+    }
+
+    private boolean mayWrite() {
         if (closed || ws.isClosed()) {
-            return;
+            return false;
         }
         if (ws.writeQueueFull()) {
             closed = true;
@@ -167,10 +190,9 @@ final class WsConnection implements Session {
             LOG.infof("WebSocket of %s on %s closed: it did not read %d bytes sent to it (railyard.websocket.max-pending-bytes)",
                     client, pool.network(), limits.maxPendingBytes());
             ws.close(CloseCodes.POLICY_VIOLATION, "slow consumer: messages not read");
-            return;
+            return false;
         }
-        out.increment();
-        ws.writeTextMessage(message);
+        return true;
     }
 
     @Override
@@ -252,12 +274,15 @@ final class WsConnection implements Session {
         final SubscriptionKind kind;
         final LogFilter filter;
         private final String prefix;
+        /** The message up to its result, as bytes: each notification is these, the shared result and {@code }}}. */
+        private final byte[] resultPrefix;
 
         WsSubscription(String id, SubscriptionKind kind, LogFilter filter) {
             this.id = id;
             this.kind = kind;
             this.filter = filter;
             this.prefix = "{\"jsonrpc\":\"2.0\",\"method\":\"eth_subscription\",\"params\":{\"subscription\":\"" + id + "\",";
+            this.resultPrefix = (prefix + "\"result\":").getBytes(StandardCharsets.UTF_8);
         }
 
         @Override
@@ -276,8 +301,9 @@ final class WsConnection implements Session {
         }
 
         @Override
-        public void deliver(String resultJson) {
-            send(prefix + "\"result\":" + resultJson + "}}");
+        public void deliver(Notification result) {
+            // The three parts wrapped, not copied: the result's bytes are the ones every subscriber gets.
+            sendText(Unpooled.wrappedBuffer(resultPrefix, result.utf8(), MESSAGE_END));
         }
 
         @Override
