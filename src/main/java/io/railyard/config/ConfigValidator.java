@@ -55,6 +55,7 @@ public final class ConfigValidator {
         positive(errors, "railyard.forward.try-timeout", forward.tryTimeout().toMillis());
         RailyardConfig.HealthConfig health = config.health();
         positive(errors, "railyard.health.interval", health.interval().toMillis());
+        health.timeout().ifPresent(t -> positive(errors, "railyard.health.timeout", t.toMillis()));
         if (health.maxLag() < 0) {
             errors.add("railyard.health.max-lag: must not be negative (was " + health.maxLag() + ")");
         }

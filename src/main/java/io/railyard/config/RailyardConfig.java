@@ -375,6 +375,12 @@ public interface RailyardConfig {
         @WithDefault("2s")
         Duration interval();
 
+        /**
+         * Longest a probe may take before it counts as failed; by default the interval, and at least 500 ms. (A
+         * probe slower than the interval would overlap the next round.)
+         */
+        Optional<Duration> timeout();
+
         /** Blocks behind the best head before an upstream is ejected. */
         @WithDefault("5")
         long maxLag();
