@@ -131,6 +131,15 @@ class ConfigValidatorTest {
     }
 
     @Test
+    void aZeroProbeTimeoutIsOneLineAndUnsetIsFine() {
+        Map<String, String> p = valid();
+        assertEquals(List.of(), ConfigValidator.validate(config(p), false, 256 * MIB));
+        p.put("railyard.health.timeout", "0s");
+        assertEquals(List.of("railyard.health.timeout: must be greater than zero (was 0)"),
+                ConfigValidator.validate(config(p), false, 256 * MIB));
+    }
+
+    @Test
     void overloadMarksOutOfOrderAreOneLine() {
         Map<String, String> p = valid();
         p.put("railyard.overload.low-water", "0.95");
