@@ -9,6 +9,7 @@ import io.railyard.testing.Await;
 import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.FakeUpstream;
+import io.railyard.testing.Rpc;
 import io.railyard.upstream.UpstreamPool;
 import io.railyard.upstream.UpstreamPools;
 import io.restassured.response.Response;
@@ -92,8 +93,9 @@ class CacheIntegrationTest {
 
     // ------------------------------------------------------------------ helpers
 
-    static String call(Object id, String method, String params) {
-        return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"" + method + "\",\"params\":" + params + "}";
+    /** Ids here are JSON text, sent and compared byte for byte. */
+    static String call(Object idJson, String method, String params) {
+        return Rpc.rawCall(String.valueOf(idJson), method, params);
     }
 
     static Response post(String body) {

@@ -14,6 +14,7 @@ import io.railyard.testing.Await;
 import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.FakeUpstream;
+import io.railyard.testing.Rpc;
 import io.railyard.upstream.CallScope;
 import io.railyard.upstream.UpstreamPool;
 import io.railyard.upstream.UpstreamPools;
@@ -66,8 +67,9 @@ class GatewayTest {
         return given().contentType("application/json").body(body).post(path);
     }
 
-    static String call(Object id, String method, String params) {
-        return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"" + method + "\",\"params\":" + params + "}";
+    /** Ids here are JSON text, sent and compared byte for byte. */
+    static String call(Object idJson, String method, String params) {
+        return Rpc.rawCall(String.valueOf(idJson), method, params);
     }
 
     @Test
