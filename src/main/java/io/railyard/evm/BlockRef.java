@@ -150,6 +150,21 @@ public record BlockRef(Kind kind, long number, Tag tag, String hash, boolean req
         return of(req).map(BlockRef::blockNumber).orElse(OptionalLong.empty());
     }
 
+    /**
+     * The head a node must have reached to answer the request as the network has shown itself: the highest block
+     * it names, or for a read at {@code pending} the network's served head, since a node behind it holds an older
+     * pending state (its pending nonce can be below that of a transaction the client has already seen mined, so
+     * the client would sign the same nonce again). -1 when any node may answer.
+     */
+    public static long headNeeded(RpcRequest req, long servedHead) {
+        OptionalLong named = highestBlockNamed(req);
+        if (named.isPresent()) {
+            return named.getAsLong();
+        }
+        boolean pending = of(req).map(r -> r.kind() == Kind.TAG && r.tag() == Tag.PENDING).orElse(false);
+        return pending ? Math.max(-1, servedHead) : -1;
+    }
+
     private static long numberIn(Object value) {
         return value instanceof String text ? parse(text).map(r -> r.number).orElse(-1L) : -1;
     }

@@ -136,6 +136,25 @@ class BlockRefTest {
         assertEquals(expected == null ? OptionalLong.empty() : OptionalLong.of(expected), named);
     }
 
+    /** With the network's served head at 100 (or unknown, -1): the head a node must have reached to answer. */
+    @ParameterizedTest(name = "{0} {1}, served head {2}: needs {3}")
+    @CsvSource(delimiter = '|', value = {
+            "eth_getBalance | [\"0xab\",\"0x1b4\"] | 100 | 436",
+            "eth_getTransactionCount | [\"0xab\",\"pending\"] | 100 | 100",
+            "eth_getTransactionCount | [\"0xab\",\"pending\"] | -1 | -1",
+            "eth_getBalance | [\"0xab\",\"pending\"] | 100 | 100",
+            "eth_call | [{\"to\":\"0xab\"},\"pending\"] | 100 | 100",
+            "eth_getBlockByNumber | [\"pending\",false] | 100 | 100",
+            "eth_getTransactionCount | [\"0xab\",\"latest\"] | 100 | -1",
+            "eth_getTransactionCount | [\"0xab\"] | 100 | -1",
+            "eth_getTransactionCount | [\"0xab\",\"safe\"] | 100 | -1",
+            "eth_blockNumber | [] | 100 | -1",
+            "eth_getTransactionByHash | [\"" + H + "\"] | 100 | -1",
+    })
+    void headNeeded(String method, String params, long servedHead, long expected) {
+        assertEquals(expected, BlockRef.headNeeded(req(method, params), servedHead));
+    }
+
     @Test
     void highestBlockNamedWithoutParams() {
         assertEquals(OptionalLong.empty(), BlockRef.highestBlockNamed(req("eth_getBalance", null)));

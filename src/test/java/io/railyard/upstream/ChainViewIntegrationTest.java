@@ -115,6 +115,29 @@ class ChainViewIntegrationTest {
         assertEquals((double) head, Metrics.value(Metrics.scrape(), "railyard_network_head_block{network=\"" + NET + "\"}"));
     }
 
+    /**
+     * A wallet asks {@code eth_getTransactionCount(address, "pending")} for each nonce. A node behind the head the
+     * network has served holds an older pending state and answers a nonce already used, so the wallet signs the same
+     * transaction again (seen on the devnet while a node was being repaired: ethers sent five transactions and got
+     * one hash back five times). Pending reads cannot be pinned to a block; they go to nodes at the served head.
+     */
+    @Test
+    void pendingReadsGoOnlyToNodesAtTheServedHead() {
+        long head = pool().servedHead();
+        fakes.nodes().forEach(n -> n.result("eth_getTransactionCount", "\"0x5\""));
+        fakes.get(2).result("eth_getTransactionCount", "\"0x4\"");
+        fakes.get(2).head(head - 2);
+        Await.until("the node behind is probed", () -> pool().upstreams().get(2).head() == head - 2);
+        assertTrue(pool().upstreams().get(2).isHealthy(), "two blocks behind is within max-lag: still serving");
+        fakes.nodes().forEach(FakeUpstream::resetCounts);
+        for (int i = 0; i < 30; i++) {
+            JsonObject count = rpc("eth_getTransactionCount", "[\"0x" + "11".repeat(20) + "\",\"pending\"]");
+            assertEquals("0x5", count.getString("result"), "read " + i + ": a nonce from the served head's pending state");
+        }
+        assertEquals(0, fakes.get(2).calls("eth_getTransactionCount"), "the node behind never answers a pending read");
+        assertEquals(30, fakes.get(0).calls("eth_getTransactionCount") + fakes.get(1).calls("eth_getTransactionCount"));
+    }
+
     @Test
     void safeReadsArePinnedToTheNetworksSafeBlockWhichNeverGoesBackwards() {
         fakes.nodes().forEach(n -> n.on("eth_getBalance", req -> new FakeUpstream.Result(

@@ -60,7 +60,7 @@ public final class Forwarder implements RpcInterceptor {
                 return sendTo(owner, call);
             }
         }
-        long minHead = BlockRef.highestBlockNamed(call.request()).orElse(-1);
+        long minHead = BlockRef.headNeeded(call.request(), call.pool().servedHead());
         Promise<RpcAnswer> result = Promise.promise();
         if (call.batch() != null && groupable(spec)) {
             call.batch().add(new BatchGroup.Pending(call, spec, minHead, result));
