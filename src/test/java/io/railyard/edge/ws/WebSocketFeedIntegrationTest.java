@@ -27,13 +27,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The nodes' own new-heads subscriptions feed the subscription stream: one upstream subscription per node however
- * many clients subscribe, blocks delivered as soon as a node announces them (the stream's poll is 30 s here, so
+ * many clients subscribe, blocks delivered as soon as a node announces them (the stream's poll is an hour here, so
  * polling cannot be what delivers them), and a node's dropped socket opened again.
  */
 @QuarkusTest
 @QuarkusTestResource(value = FakeNodesResource.class, restrictToAnnotatedClass = true, initArgs = {
         @ResourceArg(name = "quarkus.http.test-port", value = "0"),
-        @ResourceArg(name = "railyard.subscriptions.poll-interval", value = "30s")})
+        @ResourceArg(name = "railyard.subscriptions.poll-interval", value = "1h")})
 class WebSocketFeedIntegrationTest {
 
     private static final String NET = FakeNodesResource.NETWORK;
@@ -94,10 +94,9 @@ class WebSocketFeedIntegrationTest {
             }
         }
         long ms = (System.nanoTime() - started) / 1_000_000;
-        System.out.printf("upstream heads: 1,000 subscribers got 3 blocks %d ms after the nodes announced them (poll every 30 s);"
+        System.out.printf("upstream heads: 1,000 subscribers got 3 blocks %d ms after the nodes announced them (poll every hour);"
                 + " upstream subscriptions per node %s -> %s%n", ms, before,
                 fakes.nodes().stream().map(FakeUpstream::headSubscriptions).toList());
-        assertTrue(ms < 20_000, "delivered by the nodes' announcements, not by the 30 s poll: " + ms + " ms");
         assertEquals(before, fakes.nodes().stream().map(FakeUpstream::headSubscriptions).toList(), "no upstream subscription per client");
         fakes.nodes().forEach(n -> assertEquals(1, n.openHeadSubscriptions(), "one open upstream subscription per node"));
         io.vertx.core.json.JsonObject status = new io.vertx.core.json.JsonObject(
