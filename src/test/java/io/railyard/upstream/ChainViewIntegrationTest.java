@@ -3,7 +3,6 @@ package io.railyard.upstream;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
-import io.railyard.testing.Await;
 import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.FakeUpstream;
@@ -15,6 +14,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,12 +23,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The network's view of the chain over three fake nodes (probes every 250 ms): who elects the head when nodes hang,
- * the panic rule when none passes the health rules, and what clients see of the head while a node runs behind.
+ * The network's view of the chain over three fake nodes: who elects the head when nodes hang, the panic rule when
+ * none passes the health rules, and what clients see of the head while a node runs behind. The test runs the
+ * probing rounds itself ({@code health.interval} is an hour): each assertion follows from the rounds run.
  */
 @QuarkusTest
 @QuarkusTestResource(value = FakeNodesResource.class, restrictToAnnotatedClass = true, initArgs = {
-        @ResourceArg(name = "quarkus.http.test-port", value = "0")})
+        @ResourceArg(name = "quarkus.http.test-port", value = "0"),
+        @ResourceArg(name = "railyard.health.interval", value = "1h"),
+        @ResourceArg(name = "railyard.health.timeout", value = "500ms")})
 class ChainViewIntegrationTest {
 
     private static final String NET = FakeNodesResource.NETWORK;
@@ -37,16 +41,40 @@ class ChainViewIntegrationTest {
     @Inject
     UpstreamPools pools;
 
+    @Inject
+    HealthChecker checker;
+
     @BeforeEach
     void allAtOneHead() {
         fakes.resetAll();
         fakes.nodes().forEach(n -> n.chain(1, pool().servedHead() < 0 ? 100 : pool().servedHead(), 90));
-        Await.until("all healthy", () -> pool().upstreams().stream().allMatch(Upstream::isHealthy) && !pool().inPanic());
+        round();
+        roundsUntil("all healthy", () -> pool().upstreams().stream().allMatch(Upstream::isHealthy) && !pool().inPanic(), 3);
         fakes.nodes().forEach(FakeUpstream::resetCounts);
     }
 
     private UpstreamPool pool() {
         return pools.pool(NET);
+    }
+
+    /** Runs one probing round and waits until its verdicts are applied. */
+    private void round() {
+        try {
+            checker.probeRound().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("a probing round did not complete", e);
+        }
+    }
+
+    /** Runs probing rounds until {@code condition} holds, {@code most} at the most. */
+    private void roundsUntil(String what, BooleanSupplier condition, int most) {
+        for (int rounds = 0; !condition.getAsBoolean(); rounds++) {
+            if (rounds == most) {
+                throw new AssertionError(what + ": not after " + most + " probe rounds; " + pool().upstreams().stream()
+                        .map(u -> u + " " + u.stateReason()).toList());
+            }
+            round();
+        }
     }
 
     private static JsonObject rpc(String method, String params) {
@@ -60,10 +88,11 @@ class ChainViewIntegrationTest {
         try (LogCapture log = LogCapture.ofPackage(HealthChecker.class)) {
             fakes.get(0).everything(req -> new FakeUpstream.Hang());
             fakes.get(1).everything(req -> new FakeUpstream.Hang());
-            Await.until("the hung nodes ejected", () -> !pool().upstreams().get(0).isHealthy() && !pool().upstreams().get(1).isHealthy());
+            roundsUntil("the hung nodes ejected", () -> !pool().upstreams().get(0).isHealthy() && !pool().upstreams().get(1).isHealthy(), 2);
             // The live node moves on, far past the hung nodes' last heads.
             fakes.get(2).head(head + 20);
-            Await.until("the live node's head elected", () -> pool().bestHead() == head + 20);
+            round();
+            assertEquals(head + 20, pool().bestHead(), "the live node's head elected");
             assertTrue(pool().upstreams().get(2).isHealthy(), "the only answering node serves: " + pool().upstreams().get(2).stateReason());
             assertEquals(List.of(), log.matching("node-2 ejected"), "never ejected");
             assertEquals("0x" + Long.toHexString(head + 20), rpc("eth_blockNumber", "[]").getString("result"));
@@ -74,14 +103,16 @@ class ChainViewIntegrationTest {
     void whenNoUpstreamPassesTheRulesThePanicRuleServesFromThoseThatAnswer() throws Exception {
         try (LogCapture log = LogCapture.ofPackage(HealthChecker.class)) {
             fakes.nodes().forEach(FakeUpstream::stop);
-            Await.until("every upstream ejected", () -> pool().upstreams().stream().noneMatch(Upstream::isHealthy));
+            roundsUntil("every upstream ejected", () -> pool().upstreams().stream().noneMatch(Upstream::isHealthy), 2);
             assertFalse(pool().inPanic(), "nobody answers: no panic, nothing to serve from");
             assertEquals(-32002, rpc("eth_blockNumber", "[]").getJsonObject("error").getInteger("code"));
 
             // Back, but ejected nodes need two good probes each before readmission: meanwhile the panic rule serves.
             fakes.nodes().forEach(FakeUpstream::restart);
-            Await.until("served again", () -> rpc("eth_blockNumber", "[]").containsKey("result"));
-            Await.until("out of panic", () -> !pool().inPanic() && pool().upstreams().stream().allMatch(Upstream::isHealthy));
+            round();
+            assertTrue(pool().inPanic(), "one good round: still ejected, served by the panic rule");
+            assertTrue(rpc("eth_blockNumber", "[]").containsKey("result"), "served again");
+            roundsUntil("out of panic", () -> !pool().inPanic() && pool().upstreams().stream().allMatch(Upstream::isHealthy), 2);
             assertEquals(1, log.matching(NET + " in panic").size(), "the first round after the outage serves by the panic rule,"
                     + " logged once: " + log.messages());
             assertEquals(1, log.matching(NET + " out of panic").size(), "and its end is logged once: " + log.messages());
@@ -95,7 +126,8 @@ class ChainViewIntegrationTest {
         fakes.get(2).head(head - 3);
         fakes.nodes().forEach(n -> n.on("eth_getBalance", req -> new FakeUpstream.Result(
                 "\"" + req.getJsonArray("params").getString(1) + "\"")));
-        Await.until("the node behind is probed", () -> pool().upstreams().get(2).head() == head - 3);
+        round();
+        assertEquals(head - 3, pool().upstreams().get(2).head(), "the node behind is probed");
         fakes.nodes().forEach(FakeUpstream::resetCounts);
         for (int i = 0; i < 30; i++) {
             JsonObject balance = rpc("eth_getBalance", "[\"0x" + "11".repeat(20) + "\",\"latest\"]");
@@ -127,7 +159,8 @@ class ChainViewIntegrationTest {
         fakes.nodes().forEach(n -> n.result("eth_getTransactionCount", "\"0x5\""));
         fakes.get(2).result("eth_getTransactionCount", "\"0x4\"");
         fakes.get(2).head(head - 2);
-        Await.until("the node behind is probed", () -> pool().upstreams().get(2).head() == head - 2);
+        round();
+        assertEquals(head - 2, pool().upstreams().get(2).head(), "the node behind is probed");
         assertTrue(pool().upstreams().get(2).isHealthy(), "two blocks behind is within max-lag: still serving");
         fakes.nodes().forEach(FakeUpstream::resetCounts);
         for (int i = 0; i < 30; i++) {
@@ -143,25 +176,29 @@ class ChainViewIntegrationTest {
         fakes.nodes().forEach(n -> n.on("eth_getBalance", req -> new FakeUpstream.Result(
                 "\"" + req.getJsonArray("params").getString(1) + "\"")));
         fakes.nodes().forEach(n -> n.safe(95));
-        Await.until("the network's safe block", () -> pool().servedSafe() == 95);
+        round();
+        assertEquals(95, pool().servedSafe(), "the network's safe block");
         String safeBalance = "[\"0x" + "11".repeat(20) + "\",\"safe\"]";
         assertEquals("0x5f", rpc("eth_getBalance", safeBalance).getString("result"), "safe goes out pinned to the safe block");
 
         // One node reports an older safe block: the network's safe block is the lowest healthy one, but what
         // clients were shown as safe does not go back.
         fakes.get(2).safe(93);
-        Await.until("the older safe block probed", () -> pool().upstreams().get(2).safe() == 93);
+        round();
+        assertEquals(93, pool().upstreams().get(2).safe(), "the older safe block probed");
         for (int i = 0; i < 9; i++) {
             assertEquals("0x5f", rpc("eth_getBalance", safeBalance).getString("result"), "read " + i);
         }
 
         fakes.nodes().forEach(n -> n.safe(97));
-        Await.until("safe moves on", () -> pool().servedSafe() == 97);
+        round();
+        assertEquals(97, pool().servedSafe(), "safe moves on");
         assertEquals("0x61", rpc("eth_getBalance", safeBalance).getString("result"));
 
         // A node without the tag calls its finalized block safe; never below the network's finalized block.
         fakes.get(1).on(FakeUpstream.SAFE_PROBE, req -> new FakeUpstream.Error(-39001, "unknown block"));
-        Await.until("the tagless node's safe block", () -> pool().upstreams().get(1).safe() == 90);
+        round();
+        assertEquals(90, pool().upstreams().get(1).safe(), "the tagless node's safe block");
         assertEquals("0x61", rpc("eth_getBalance", safeBalance).getString("result"));
     }
 
