@@ -8,14 +8,13 @@ import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.FakeUpstream;
 import io.railyard.testing.LogCapture;
 import io.railyard.testing.Metrics;
+import io.railyard.testing.Probes;
 import io.vertx.core.json.JsonObject;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -41,40 +40,17 @@ class ChainViewIntegrationTest {
     @Inject
     UpstreamPools pools;
 
-    @Inject
-    HealthChecker checker;
-
     @BeforeEach
     void allAtOneHead() {
         fakes.resetAll();
         fakes.nodes().forEach(n -> n.chain(1, pool().servedHead() < 0 ? 100 : pool().servedHead(), 90));
-        round();
-        roundsUntil("all healthy", () -> pool().upstreams().stream().allMatch(Upstream::isHealthy) && !pool().inPanic(), 3);
+        Probes.round();
+        Probes.until("all healthy", () -> pool().upstreams().stream().allMatch(Upstream::isHealthy) && !pool().inPanic(), 3);
         fakes.nodes().forEach(FakeUpstream::resetCounts);
     }
 
     private UpstreamPool pool() {
         return pools.pool(NET);
-    }
-
-    /** Runs one probing round and waits until its verdicts are applied. */
-    private void round() {
-        try {
-            checker.probeRound().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new AssertionError("a probing round did not complete", e);
-        }
-    }
-
-    /** Runs probing rounds until {@code condition} holds, {@code most} at the most. */
-    private void roundsUntil(String what, BooleanSupplier condition, int most) {
-        for (int rounds = 0; !condition.getAsBoolean(); rounds++) {
-            if (rounds == most) {
-                throw new AssertionError(what + ": not after " + most + " probe rounds; " + pool().upstreams().stream()
-                        .map(u -> u + " " + u.stateReason()).toList());
-            }
-            round();
-        }
     }
 
     private static JsonObject rpc(String method, String params) {
@@ -88,10 +64,10 @@ class ChainViewIntegrationTest {
         try (LogCapture log = LogCapture.ofPackage(HealthChecker.class)) {
             fakes.get(0).everything(req -> new FakeUpstream.Hang());
             fakes.get(1).everything(req -> new FakeUpstream.Hang());
-            roundsUntil("the hung nodes ejected", () -> !pool().upstreams().get(0).isHealthy() && !pool().upstreams().get(1).isHealthy(), 2);
+            Probes.until("the hung nodes ejected", () -> !pool().upstreams().get(0).isHealthy() && !pool().upstreams().get(1).isHealthy(), 2);
             // The live node moves on, far past the hung nodes' last heads.
             fakes.get(2).head(head + 20);
-            round();
+            Probes.round();
             assertEquals(head + 20, pool().bestHead(), "the live node's head elected");
             assertTrue(pool().upstreams().get(2).isHealthy(), "the only answering node serves: " + pool().upstreams().get(2).stateReason());
             assertEquals(List.of(), log.matching("node-2 ejected"), "never ejected");
@@ -103,16 +79,16 @@ class ChainViewIntegrationTest {
     void whenNoUpstreamPassesTheRulesThePanicRuleServesFromThoseThatAnswer() throws Exception {
         try (LogCapture log = LogCapture.ofPackage(HealthChecker.class)) {
             fakes.nodes().forEach(FakeUpstream::stop);
-            roundsUntil("every upstream ejected", () -> pool().upstreams().stream().noneMatch(Upstream::isHealthy), 2);
+            Probes.until("every upstream ejected", () -> pool().upstreams().stream().noneMatch(Upstream::isHealthy), 2);
             assertFalse(pool().inPanic(), "nobody answers: no panic, nothing to serve from");
             assertEquals(-32002, rpc("eth_blockNumber", "[]").getJsonObject("error").getInteger("code"));
 
             // Back, but ejected nodes need two good probes each before readmission: meanwhile the panic rule serves.
             fakes.nodes().forEach(FakeUpstream::restart);
-            round();
+            Probes.round();
             assertTrue(pool().inPanic(), "one good round: still ejected, served by the panic rule");
             assertTrue(rpc("eth_blockNumber", "[]").containsKey("result"), "served again");
-            roundsUntil("out of panic", () -> !pool().inPanic() && pool().upstreams().stream().allMatch(Upstream::isHealthy), 2);
+            Probes.until("out of panic", () -> !pool().inPanic() && pool().upstreams().stream().allMatch(Upstream::isHealthy), 2);
             assertEquals(1, log.matching(NET + " in panic").size(), "the first round after the outage serves by the panic rule,"
                     + " logged once: " + log.messages());
             assertEquals(1, log.matching(NET + " out of panic").size(), "and its end is logged once: " + log.messages());
@@ -126,7 +102,7 @@ class ChainViewIntegrationTest {
         fakes.get(2).head(head - 3);
         fakes.nodes().forEach(n -> n.on("eth_getBalance", req -> new FakeUpstream.Result(
                 "\"" + req.getJsonArray("params").getString(1) + "\"")));
-        round();
+        Probes.round();
         assertEquals(head - 3, pool().upstreams().get(2).head(), "the node behind is probed");
         fakes.nodes().forEach(FakeUpstream::resetCounts);
         for (int i = 0; i < 30; i++) {
@@ -159,7 +135,7 @@ class ChainViewIntegrationTest {
         fakes.nodes().forEach(n -> n.result("eth_getTransactionCount", "\"0x5\""));
         fakes.get(2).result("eth_getTransactionCount", "\"0x4\"");
         fakes.get(2).head(head - 2);
-        round();
+        Probes.round();
         assertEquals(head - 2, pool().upstreams().get(2).head(), "the node behind is probed");
         assertTrue(pool().upstreams().get(2).isHealthy(), "two blocks behind is within max-lag: still serving");
         fakes.nodes().forEach(FakeUpstream::resetCounts);
@@ -176,7 +152,7 @@ class ChainViewIntegrationTest {
         fakes.nodes().forEach(n -> n.on("eth_getBalance", req -> new FakeUpstream.Result(
                 "\"" + req.getJsonArray("params").getString(1) + "\"")));
         fakes.nodes().forEach(n -> n.safe(95));
-        round();
+        Probes.round();
         assertEquals(95, pool().servedSafe(), "the network's safe block");
         String safeBalance = "[\"0x" + "11".repeat(20) + "\",\"safe\"]";
         assertEquals("0x5f", rpc("eth_getBalance", safeBalance).getString("result"), "safe goes out pinned to the safe block");
@@ -184,20 +160,20 @@ class ChainViewIntegrationTest {
         // One node reports an older safe block: the network's safe block is the lowest healthy one, but what
         // clients were shown as safe does not go back.
         fakes.get(2).safe(93);
-        round();
+        Probes.round();
         assertEquals(93, pool().upstreams().get(2).safe(), "the older safe block probed");
         for (int i = 0; i < 9; i++) {
             assertEquals("0x5f", rpc("eth_getBalance", safeBalance).getString("result"), "read " + i);
         }
 
         fakes.nodes().forEach(n -> n.safe(97));
-        round();
+        Probes.round();
         assertEquals(97, pool().servedSafe(), "safe moves on");
         assertEquals("0x61", rpc("eth_getBalance", safeBalance).getString("result"));
 
         // A node without the tag calls its finalized block safe; never below the network's finalized block.
         fakes.get(1).on(FakeUpstream.SAFE_PROBE, req -> new FakeUpstream.Error(-39001, "unknown block"));
-        round();
+        Probes.round();
         assertEquals(90, pool().upstreams().get(1).safe(), "the tagless node's safe block");
         assertEquals("0x61", rpc("eth_getBalance", safeBalance).getString("result"));
     }

@@ -9,6 +9,7 @@ import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.FakeUpstream;
 import io.railyard.testing.LogCapture;
+import io.railyard.testing.Probes;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import jakarta.inject.Inject;
@@ -81,9 +82,6 @@ class HealthIntegrationTest {
     @Inject
     RpcGateway gateway;
 
-    @Inject
-    HealthChecker checker;
-
     @TestHTTPResource("/testnet")
     URL endpoint;
 
@@ -92,7 +90,7 @@ class HealthIntegrationTest {
         fakes.resetAll();
         fakes.nodes().forEach(n -> n.chain(1, 100, 90));
         // At least one round, so that what the last test left (a node's head, an ejection) is probed again.
-        round();
+        Probes.round();
         allHealthyAfterRounds();
         if (gateway.cache() != null) {
             gateway.cache().invalidateAll();
@@ -170,17 +168,17 @@ class HealthIntegrationTest {
         Upstream laggingUp = upstream(1);
         try (LogCapture log = LogCapture.ofPackage(HealthChecker.class)) {
             lagging.chain(1, 80, 70);
-            roundsUntil("node-1 ejected", () -> !laggingUp.isHealthy(), UNFIT_ROUNDS);
+            Probes.until("node-1 ejected", () -> !laggingUp.isHealthy(), UNFIT_ROUNDS);
             // The others advance 15 blocks over five probe rounds; node-1 stays at 80.
             for (long head = 101; head <= 115; head++) {
                 fakes.get(0).head(head);
                 fakes.get(2).head(head);
                 if (head % 3 == 0) {
-                    round();
+                    Probes.round();
                 }
             }
             long best = 115;
-            round();
+            Probes.round();
             assertTrue(laggingUp.stateReason().contains("best head " + best), "the reason shows the current figures: " + laggingUp.stateReason());
             assertFalse(laggingUp.isHealthy());
             assertTrue(laggingUp.stateReason().startsWith((best - 80) + " blocks behind"), laggingUp.stateReason());
@@ -190,7 +188,7 @@ class HealthIntegrationTest {
             assertEquals(1, ejections.size(), "one ejection, logged once; got " + ejections.size() + " lines: " + ejections);
 
             lagging.chain(1, best, 100);
-            roundsUntil("node-1 readmitted", laggingUp::isHealthy, READMIT_ROUNDS);
+            Probes.until("node-1 readmitted", laggingUp::isHealthy, READMIT_ROUNDS);
             assertEquals(1, log.matching(laggingUp + " readmitted").size(), log.messages().toString());
         } finally {
             fakes.nodes().forEach(n -> n.chain(1, 100, 90));
@@ -231,7 +229,7 @@ class HealthIntegrationTest {
             if (faultInTraffic) {
                 readsAllCorrect(mode + ": reads while " + upstream + " is bad and not yet ejected");
             }
-            int ejectedAfter = roundsUntil(mode + ": " + upstream + " ejected", () -> !upstream.isHealthy(), roundsToEject);
+            int ejectedAfter = Probes.until(mode + ": " + upstream + " ejected", () -> !upstream.isHealthy(), roundsToEject);
             String reason = upstream.stateReason();
             System.out.printf("[health] %s: %s ejected after %d probe rounds (at most %d): %s%n", mode, upstream, ejectedAfter, roundsToEject, reason);
             // Traffic that fails may open the upstream's circuit breaker before two probes have failed: also an ejection.
@@ -253,7 +251,7 @@ class HealthIntegrationTest {
             heal.run();
             healed.set(true);
             node.result("eth_getBalance", GOOD);
-            int readmittedAfter = roundsUntil(mode + ": " + upstream + " readmitted", upstream::isHealthy, READMIT_ROUNDS);
+            int readmittedAfter = Probes.until(mode + ": " + upstream + " readmitted", upstream::isHealthy, READMIT_ROUNDS);
             System.out.printf("[health] %s: %s readmitted after %d good rounds: %s%n", mode, upstream, readmittedAfter, upstream.stateReason());
             assertEquals("healthy", upstream.stateReason());
             assertEquals(1, log.matching(upstream + " ejected").size(), mode + ": the ejection is logged once: " + log.messages());
@@ -268,13 +266,13 @@ class HealthIntegrationTest {
                 // Above, failing reads may have opened its breaker first; with no traffic the probes alone eject it.
                 breakIt.run();
                 healed.set(false);
-                assertEquals(FAILED_ROUNDS, roundsUntil(mode + ": " + upstream + " ejected by its probes", () -> !upstream.isHealthy(), FAILED_ROUNDS));
+                assertEquals(FAILED_ROUNDS, Probes.until(mode + ": " + upstream + " ejected by its probes", () -> !upstream.isHealthy(), FAILED_ROUNDS));
                 for (String part : reasonParts) {
                     assertTrue(upstream.stateReason().contains(part), mode + ": the probes' reason '" + upstream.stateReason() + "' should name the cause ('" + part + "')");
                 }
                 heal.run();
                 healed.set(true);
-                roundsUntil(mode + ": " + upstream + " readmitted again", upstream::isHealthy, READMIT_ROUNDS);
+                Probes.until(mode + ": " + upstream + " readmitted again", upstream::isHealthy, READMIT_ROUNDS);
             }
         } finally {
             if (!healed.get()) {
@@ -300,14 +298,14 @@ class HealthIntegrationTest {
         BooleanSupplier honestServe = () -> others.stream().allMatch(Upstream::isHealthy);
         try (LogCapture log = LogCapture.ofPackage(HealthChecker.class)) {
             rogue.head(1_000_000);
-            int after = roundsUntil("the rogue " + rogueUp + " ejected", () -> !rogueUp.isHealthy(), UNFIT_ROUNDS, honestServe);
+            int after = Probes.until("the rogue " + rogueUp + " ejected", () -> !rogueUp.isHealthy(), UNFIT_ROUNDS, honestServe);
             String reason = rogueUp.stateReason();
             System.out.printf("[health] rogue head: %s ejected after %d probe rounds: %s%n", rogueUp, after, reason);
             assertTrue(reason.contains("ahead"), reason);
             assertTrue(reason.contains("100"), "the reason gives the majority's head: " + reason);
             // A few more rounds with the rogue still reporting its head.
             for (int i = 0; i < 4; i++) {
-                round();
+                Probes.round();
                 assertTrue(honestServe.getAsBoolean(), "round " + i + ": " + others.stream().map(u -> u + " " + u.stateReason()).toList());
             }
             assertEquals(100, pool().bestHead(), "the network's head is the majority's, not the rogue's");
@@ -317,7 +315,7 @@ class HealthIntegrationTest {
             assertFalse(rogueUp.isHealthy());
 
             rogue.head(100);
-            int readmitted = roundsUntil("the rogue readmitted", rogueUp::isHealthy, READMIT_ROUNDS, honestServe);
+            int readmitted = Probes.until("the rogue readmitted", rogueUp::isHealthy, READMIT_ROUNDS, honestServe);
             System.out.printf("[health] rogue head: readmitted after %d good rounds%n", readmitted);
             assertEquals(1, log.matching(rogueUp + " ejected").size(), log.messages().toString());
             for (Upstream u : others) {
@@ -342,10 +340,10 @@ class HealthIntegrationTest {
         List<String> honestEjected = new ArrayList<>();
         down.stop();
         try {
-            roundsUntil("node-0 ejected", () -> !upstream(0).isHealthy(), FAILED_ROUNDS);
+            Probes.until("node-0 ejected", () -> !upstream(0).isHealthy(), FAILED_ROUNDS);
             rogue.head(1_000_000);
             for (int i = 0; i < 6; i++) {
-                round();
+                Probes.round();
                 if (!honest.isHealthy()) {
                     honestEjected.add("round " + i + ": " + honest.stateReason());
                 }
@@ -370,7 +368,7 @@ class HealthIntegrationTest {
         try {
             // Before any probe noticed: every try is refused, and the client is told so.
             assertUnavailable(1, "every upstream refusing, not yet ejected");
-            roundsUntil("every upstream ejected", () -> !pool().hasHealthyUpstream(), FAILED_ROUNDS);
+            Probes.until("every upstream ejected", () -> !pool().hasHealthyUpstream(), FAILED_ROUNDS);
             for (int i = 2; i < 5; i++) {
                 assertUnavailable(i, "every upstream ejected");
             }
@@ -388,7 +386,7 @@ class HealthIntegrationTest {
         fakes.get(1).everything(req -> new FakeUpstream.Status(500, "down"));
         fakes.get(2).chain(7, 100, 90);
         try {
-            roundsUntil("every upstream ejected", () -> !pool().hasHealthyUpstream(), FAILED_ROUNDS);
+            Probes.until("every upstream ejected", () -> !pool().hasHealthyUpstream(), FAILED_ROUNDS);
             for (int i = 1; i < 4; i++) {
                 assertUnavailable(i, "hung, 500 and wrong-chain upstreams all ejected");
             }
@@ -498,40 +496,8 @@ class HealthIntegrationTest {
         }
     }
 
-    /** Runs one probing round and waits until its verdicts are applied. */
-    private void round() {
-        try {
-            checker.probeRound().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new AssertionError("a probing round did not complete", e);
-        }
-    }
-
-    /** Runs probing rounds until {@code condition} holds, {@code most} at the most; returns the rounds it took. */
-    private int roundsUntil(String what, BooleanSupplier condition, int most) {
-        return roundsUntil(what, condition, most, () -> true);
-    }
-
-    /** As {@link #roundsUntil(String, BooleanSupplier, int)}, checking {@code invariant} after every round. */
-    private int roundsUntil(String what, BooleanSupplier condition, int most, BooleanSupplier invariant) {
-        for (int rounds = 0; ; rounds++) {
-            if (condition.getAsBoolean()) {
-                return rounds;
-            }
-            if (rounds == most) {
-                throw new AssertionError(what + ": not after " + most + " probe rounds; " + states());
-            }
-            round();
-            assertTrue(invariant.getAsBoolean(), what + ": after round " + (rounds + 1) + ": " + states());
-        }
-    }
-
     /** Readmission takes {@link #READMIT_ROUNDS} good rounds, one more when a round was under way as a node recovered. */
     private void allHealthyAfterRounds() {
-        roundsUntil("every upstream healthy", () -> pool().upstreams().stream().allMatch(Upstream::isHealthy), READMIT_ROUNDS + 1);
-    }
-
-    private String states() {
-        return pool().upstreams().stream().map(u -> u + " " + (u.isHealthy() ? "healthy" : "ejected") + " (" + u.stateReason() + ")").toList().toString();
+        Probes.until("every upstream healthy", () -> pool().upstreams().stream().allMatch(Upstream::isHealthy), READMIT_ROUNDS + 1);
     }
 }

@@ -7,7 +7,7 @@ import io.railyard.core.RpcGateway;
 import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.FakeUpstream;
-import io.railyard.upstream.HealthChecker;
+import io.railyard.testing.Probes;
 import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamPool;
 import io.railyard.upstream.UpstreamPools;
@@ -18,7 +18,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.util.concurrent.TimeUnit;
 
 import static io.railyard.testing.Rpc.call;
 import static io.railyard.testing.Rpc.error;
@@ -36,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 @QuarkusTestResource(value = FakeNodesResource.class, restrictToAnnotatedClass = true, initArgs = {
         @ResourceArg(name = "quarkus.http.test-port", value = "0"),
-        // Probing rounds are run by the test (HealthChecker.probeRound), as in HealthIntegrationTest.
+        // Probing rounds are run by the test (testing/Probes), as in HealthIntegrationTest.
         @ResourceArg(name = "railyard.health.interval", value = "1h"),
         @ResourceArg(name = "railyard.health.timeout", value = "500ms")})
 class FailoverRulesIntegrationTest {
@@ -53,18 +52,13 @@ class FailoverRulesIntegrationTest {
     @Inject
     RpcGateway gateway;
 
-    @Inject
-    HealthChecker checker;
-
     @BeforeEach
-    void threeHealthyNodes() throws Exception {
+    void threeHealthyNodes() {
         fakes.resetAll();
         fakes.nodes().forEach(n -> n.chain(1, 100, 90));
         // At least one round, so that what the last test left (a node's head, an ejection) is probed again.
-        for (int i = 0; i < 4 && (i == 0 || !pool().upstreams().stream().allMatch(Upstream::isHealthy)); i++) {
-            checker.probeRound().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        }
-        assertTrue(pool().upstreams().stream().allMatch(Upstream::isHealthy), "three healthy nodes to start from");
+        Probes.round();
+        Probes.until("three healthy nodes to start from", () -> pool().upstreams().stream().allMatch(Upstream::isHealthy), 3);
         if (gateway.cache() != null) {
             gateway.cache().invalidateAll();
         }
@@ -112,14 +106,14 @@ class FailoverRulesIntegrationTest {
     }
 
     @Test
-    void readNamingABlockGoesOnlyToUpstreamsThatHaveReachedIt() throws Exception {
+    void readNamingABlockGoesOnlyToUpstreamsThatHaveReachedIt() {
         FakeUpstream behind = fakes.get(0);
         Upstream behindUp = upstream(0);
         fakes.nodes().forEach(n -> n.result("eth_getBalance", GOOD));
         behind.result("eth_getBalance", "null");
         behind.head(97); // 3 behind: within max-lag, so still healthy
         try {
-            checker.probeRound().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            Probes.round();
             assertEquals(97, behindUp.head(), "node-0's head known as 97");
             behind.resetCounts();
             for (int i = 0; i < 12; i++) {

@@ -7,7 +7,7 @@ import io.railyard.core.RpcGateway;
 import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.FakeUpstream;
-import io.railyard.upstream.HealthChecker;
+import io.railyard.testing.Probes;
 import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamPool;
 import io.railyard.upstream.UpstreamPools;
@@ -19,14 +19,12 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static io.railyard.testing.Rpc.call;
 import static io.railyard.testing.Rpc.result;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Filter affinity over three fake nodes: a filter lives on the node that created it, so every call naming it
@@ -36,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 @QuarkusTestResource(value = FakeNodesResource.class, restrictToAnnotatedClass = true, initArgs = {
         @ResourceArg(name = "quarkus.http.test-port", value = "0"),
-        // Probing rounds are run by the test (HealthChecker.probeRound), as in HealthIntegrationTest.
+        // Probing rounds are run by the test (testing/Probes), as in HealthIntegrationTest.
         @ResourceArg(name = "railyard.health.interval", value = "1h"),
         @ResourceArg(name = "railyard.health.timeout", value = "500ms")})
 class FilterAffinityIntegrationTest {
@@ -49,18 +47,13 @@ class FilterAffinityIntegrationTest {
     @Inject
     RpcGateway gateway;
 
-    @Inject
-    HealthChecker checker;
-
     @BeforeEach
-    void threeHealthyNodes() throws Exception {
+    void threeHealthyNodes() {
         fakes.resetAll();
         fakes.nodes().forEach(n -> n.chain(1, 100, 90));
         // At least one round, so that what the last test left (a node's head, an ejection) is probed again.
-        for (int i = 0; i < 4 && (i == 0 || !pool().upstreams().stream().allMatch(Upstream::isHealthy)); i++) {
-            checker.probeRound().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        }
-        assertTrue(pool().upstreams().stream().allMatch(Upstream::isHealthy), "three healthy nodes to start from");
+        Probes.round();
+        Probes.until("three healthy nodes to start from", () -> pool().upstreams().stream().allMatch(Upstream::isHealthy), 3);
         if (gateway.cache() != null) {
             gateway.cache().invalidateAll();
         }
