@@ -187,21 +187,7 @@ preflight() {
 main() {
   check_prerequisites
   CLK_TCK=$(getconf CLK_TCK)
-  WORK=$(mktemp -d "${TMPDIR:-/tmp}/railyard-bench.XXXXXX")
-  chmod 755 "$WORK"   # nginx workers may run as another user
-  trap cleanup EXIT
-  trap 'exit 130' INT TERM
-  # The watchdog stops its own sleep when it is stopped (cleanup kills it), so nothing outlives the script.
-  (
-    trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
-    sleep "$TIME_LIMIT" &
-    sleeper=$!
-    wait "$sleeper"
-    echo "bench/run.sh: TIME_LIMIT of ${TIME_LIMIT}s reached, stopping" >&2
-    kill -TERM $$
-  ) &
-  WATCHDOG=$!
-  LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+  begin_run bench/run.sh railyard-bench
 
   if [[ " $TABLES " == *" anvil "* ]]; then start_anvils; fi
   if [[ " $TABLES " == *" static "* ]]; then start_static_upstreams; fi

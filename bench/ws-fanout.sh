@@ -298,20 +298,7 @@ write_results() {
 main() {
   prerequisites
   CLK_TCK=$(getconf CLK_TCK)
-  WORK=$(mktemp -d "${TMPDIR:-/tmp}/railyard-ws-bench.XXXXXX")
-  chmod 755 "$WORK"
-  trap cleanup EXIT
-  trap 'exit 130' INT TERM
-  (
-    trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
-    sleep "$TIME_LIMIT" &
-    sleeper=$!
-    wait "$sleeper"
-    echo "bench/ws-fanout.sh: TIME_LIMIT of ${TIME_LIMIT}s reached, stopping" >&2
-    kill -TERM $$
-  ) &
-  WATCHDOG=$!
-  LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+  begin_run bench/ws-fanout.sh railyard-ws-bench
   start_anvil
   local row
   for row in $ROWS; do

@@ -91,6 +91,26 @@ cleanup() {
   exit "$status"
 }
 
+# begin_run NAME PREFIX: the work directory, the exit trap and a watchdog that stops the script at TIME_LIMIT.
+# The watchdog stops its own sleep when it is stopped (cleanup kills it), so nothing outlives the script.
+begin_run() {
+  local name=$1
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/$2.XXXXXX")
+  chmod 755 "$WORK"   # nginx workers may run as another user
+  trap cleanup EXIT
+  trap 'exit 130' INT TERM
+  (
+    trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
+    sleep "$TIME_LIMIT" &
+    sleeper=$!
+    wait "$sleeper"
+    echo "$name: TIME_LIMIT of ${TIME_LIMIT}s reached, stopping" >&2
+    kill -TERM $$
+  ) &
+  WATCHDOG=$!
+  LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+}
+
 # start_bg NAME CMD... : runs CMD in the background, output to $WORK/NAME.log; sets STARTED_PID
 start_bg() {
   local name=$1; shift

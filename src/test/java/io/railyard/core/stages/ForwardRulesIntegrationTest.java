@@ -12,25 +12,30 @@ import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamPool;
 import io.railyard.upstream.UpstreamPools;
 import io.restassured.response.Response;
+import io.vertx.core.json.JsonObject;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.ArrayList;
+import java.util.List;
 
 import static io.railyard.testing.Rpc.call;
 import static io.railyard.testing.Rpc.error;
 import static io.railyard.testing.Rpc.result;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * What the forward stage does with an answer, over three fake nodes: a read answered with missing data ("header not
- * found" and the like, or a {@code null} for something another node may have) is asked of another node; a
- * deterministic answer (a revert, invalid params) is returned as it is, from one call; a read naming a block goes
- * only to nodes that have reached it. Moved out of HealthIntegrationTest: these are forwarding rules, not health.
+ * Which node the forward stage gives a call to, and what it does with the answer, over three fake nodes: a read
+ * answered with missing data ("header not found" and the like, or a {@code null} for something another node may
+ * have) is asked of another node; a deterministic answer (a revert, invalid params) is returned as it is, from one
+ * call; a read naming a block goes only to nodes that have reached it; a filter's calls go to the node that made it.
+ * Moved out of HealthIntegrationTest: these are forwarding rules, not health.
  */
 @QuarkusTest
 @QuarkusTestResource(value = FakeNodesResource.class, restrictToAnnotatedClass = true, initArgs = {
@@ -38,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
         // Probing rounds are run by the test (testing/Probes), as in HealthIntegrationTest.
         @ResourceArg(name = "railyard.health.interval", value = "1h"),
         @ResourceArg(name = "railyard.health.timeout", value = "500ms")})
-class FailoverRulesIntegrationTest {
+class ForwardRulesIntegrationTest {
 
     private static final String GOOD = "\"0x64\"";
     private static final String RECEIPT = "{\"transactionHash\":\"0x" + "12".repeat(32)
@@ -156,6 +161,46 @@ class FailoverRulesIntegrationTest {
             Response r = post(call(i, method, params));
             assertEquals(result(i, "null"), r.asString());
             assertEquals(2 * (i + 1), fakes.calls(method), method + ": one re-check per lookup, not more");
+        }
+    }
+
+    @Test
+    void filterCallsGoOnlyToTheUpstreamThatCreatedTheFilter() {
+        for (int i = 0; i < fakes.size(); i++) {
+            FakeUpstream n = fakes.get(i);
+            n.result("eth_newFilter", "\"0xf" + i + "\"");
+            n.result("eth_getFilterChanges", "[\"0xc" + i + "\"]");
+            n.result("eth_getFilterLogs", "[\"0xd" + i + "\"]");
+            n.result("eth_uninstallFilter", "true");
+        }
+        List<Integer> owners = new ArrayList<>();
+        for (int f = 0; f < 3; f++) {
+            Response created = post(call(f, "eth_newFilter", "[{\"fromBlock\":\"latest\"}]"));
+            String id = new JsonObject(created.asString()).getString("result");
+            assertNotNull(id, created.asString());
+            owners.add(Integer.parseInt(id.substring(3)));
+        }
+        assertEquals(3, fakes.calls("eth_newFilter"), "filter creation reaches one node, once");
+        assertEquals(List.of(0, 1, 2), owners.stream().sorted().toList(), "round-robin spread the three filters: " + owners);
+
+        for (int owner : owners) {
+            fakes.nodes().forEach(FakeUpstream::resetCounts);
+            String id = "\"0xf" + owner + "\"";
+            for (int k = 0; k < 10; k++) {
+                Response r = post(call(k, "eth_getFilterChanges", "[" + id + "]"));
+                assertEquals(result(k, "[\"0xc" + owner + "\"]"), r.asString());
+            }
+            Response logs = post(call(10, "eth_getFilterLogs", "[" + id + "]"));
+            assertEquals(result(10, "[\"0xd" + owner + "\"]"), logs.asString());
+            Response gone = post(call(11, "eth_uninstallFilter", "[" + id + "]"));
+            assertEquals(result(11, "true"), gone.asString());
+            for (int i = 0; i < fakes.size(); i++) {
+                FakeUpstream n = fakes.get(i);
+                int expected = i == owner ? 10 : 0;
+                assertEquals(expected, n.calls("eth_getFilterChanges"), "filter " + id + ": eth_getFilterChanges on node-" + i);
+                assertEquals(i == owner ? 1 : 0, n.calls("eth_getFilterLogs"), "filter " + id + ": eth_getFilterLogs on node-" + i);
+                assertEquals(i == owner ? 1 : 0, n.calls("eth_uninstallFilter"), "filter " + id + ": eth_uninstallFilter on node-" + i);
+            }
         }
     }
 
