@@ -9,6 +9,7 @@ import io.railyard.testing.Await;
 import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.FakeUpstream;
+import io.railyard.testing.Probes;
 import io.railyard.testing.Rpc;
 import io.railyard.upstream.UpstreamPool;
 import io.railyard.upstream.UpstreamPools;
@@ -51,7 +52,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
         @ResourceArg(name = "railyard.cache.max-bytes", value = "200000"),
         @ResourceArg(name = "railyard.forward.try-timeout", value = "4s"),
         @ResourceArg(name = "railyard.forward.request-timeout", value = "8s"),
-        @ResourceArg(name = "quarkus.http.test-port", value = "0")})
+        @ResourceArg(name = "quarkus.http.test-port", value = "0"),
+        // Probing rounds are run by the test (testing/Probes): finality moves when a test says so, not with the timer.
+        @ResourceArg(name = "railyard.health.interval", value = "1h"),
+        @ResourceArg(name = "railyard.health.timeout", value = "500ms")})
 class CacheIntegrationTest {
 
     static final String NET = FakeNodesResource.NETWORK;
@@ -80,9 +84,10 @@ class CacheIntegrationTest {
     void freshChainAndEmptyCache() {
         fakes.resetAll();
         fakes.nodes().forEach(n -> n.chain(1, HEAD, FINALIZED));
-        Await.until("all upstreams healthy at head " + HEAD + ", finalized " + FINALIZED, () ->
+        Probes.round();
+        Probes.until("all upstreams healthy at head " + HEAD + ", finalized " + FINALIZED, () ->
                 pool().upstreams().stream().allMatch(u -> u.isHealthy() && u.head() == HEAD && u.finalized() == FINALIZED)
-                        && pool().finalized() == FINALIZED);
+                        && pool().finalized() == FINALIZED, 3);
         gateway.cache().invalidateAll();
         fakes.nodes().forEach(FakeUpstream::resetCounts);
     }
@@ -161,7 +166,8 @@ class CacheIntegrationTest {
 
     private void moveFinalizedTo(long n) {
         fakes.nodes().forEach(f -> f.finalized(n));
-        Await.until("the network's finalized block is " + n, () -> pool().finalized() == n);
+        Probes.round();
+        assertEquals(n, pool().finalized(), "the network's finalized block");
     }
 
     // ------------------------------------------------------------------ the table
@@ -560,18 +566,13 @@ class CacheIntegrationTest {
     @Test
     void finalizedProbeTimingOutDoesNotMakeUnfinalizedBlocksCacheable() {
         fakes.nodes().forEach(n -> n.chain(1, HEAD, 100));
-        Await.until("finalized 100", () -> pool().finalized() == 100);
-        int[] probesBefore = fakes.nodes().stream().mapToInt(n -> n.calls(FakeUpstream.FINALIZED_PROBE)).toArray();
+        Probes.round();
+        assertEquals(100, pool().finalized());
         fakes.nodes().forEach(n -> n.on(FakeUpstream.FINALIZED_PROBE, req -> new FakeUpstream.Hang()));
-        Await.until("three probe rounds with a hung finalized probe", () -> {
-            for (int i = 0; i < fakes.size(); i++) {
-                if (fakes.get(i).calls(FakeUpstream.FINALIZED_PROBE) < probesBefore[i] + 4) {
-                    return false;
-                }
-            }
-            return true;
-        });
-        Await.until("all upstreams still healthy", () -> pool().upstreams().stream().allMatch(u -> u.isHealthy()));
+        for (int round = 0; round < 3; round++) {
+            Probes.round();   // each waits out the hung finalized probes (railyard.health.timeout)
+        }
+        assertTrue(pool().upstreams().stream().allMatch(u -> u.isHealthy()), "all upstreams still healthy: " + Probes.states());
 
         String params = "[\"0x78\",false]"; // block 120: final for nobody
         AtomicReference<String> canonical = new AtomicReference<>(block(120, hashOf("a")));
@@ -592,7 +593,7 @@ class CacheIntegrationTest {
         assertEquals(-32002, new JsonObject(failed.asString()).getJsonObject("error").getInteger("code"));
         assertFalse(stored("eth_getBlockByNumber", "[\"0x64\",false]"));
         everyNodeAnswers("eth_getBlockByNumber", block(100, BLOCK_HASH));
-        Await.until("all upstreams healthy", () -> pool().upstreams().stream().allMatch(u -> u.isHealthy()));
+        Probes.until("all upstreams healthy", () -> pool().upstreams().stream().allMatch(u -> u.isHealthy()), 3);
         assertEquals(ok(2, block(100, BLOCK_HASH)), send(2, "eth_getBlockByNumber", "[\"0x64\",false]"));
     }
 
