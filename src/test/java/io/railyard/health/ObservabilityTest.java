@@ -10,6 +10,7 @@ import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.FakeUpstream;
 import io.railyard.testing.Management;
 import io.railyard.testing.Metrics;
+import io.railyard.testing.Probes;
 import io.railyard.upstream.Upstream;
 import io.railyard.upstream.UpstreamPool;
 import io.railyard.upstream.UpstreamPools;
@@ -33,7 +34,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 @QuarkusTestResource(value = FakeNodesResource.class, restrictToAnnotatedClass = true, initArgs = {
         @ResourceArg(name = "railyard.health.circuit-breaker.request-volume", value = "4"),
-        @ResourceArg(name = "railyard.health.circuit-breaker.delay", value = "30s")})
+        @ResourceArg(name = "railyard.health.circuit-breaker.delay", value = "30s"),
+        // Probing rounds are run by the test (testing/Probes).
+        @ResourceArg(name = "railyard.health.interval", value = "1h"),
+        @ResourceArg(name = "railyard.health.timeout", value = "500ms")})
 class ObservabilityTest {
 
     private static final String NET = "network=\"testnet\"";
@@ -49,7 +53,8 @@ class ObservabilityTest {
     @BeforeEach
     void allHealthy() {
         fakes.resetAll();
-        Await.allHealthy(pool());
+        Probes.round();
+        Probes.until("all upstreams healthy", () -> pool().upstreams().stream().allMatch(u -> u.isHealthy()), 3);
         gateway.cache().invalidateAll();
     }
 
@@ -99,7 +104,7 @@ class ObservabilityTest {
         }
 
         fakes.get(1).chain(5, 100, 90);
-        Await.until("node-1 ejected", () -> !pool().upstreams().get(1).isHealthy());
+        Probes.until("node-1 ejected", () -> !pool().upstreams().get(1).isHealthy(), 1);
         JsonObject u1 = new JsonObject(Management.given().get("/status").asString()).getJsonObject("networks").getJsonObject("testnet")
                 .getJsonArray("upstreams").getJsonObject(1);
         assertEquals("ejected", u1.getString("state"));
@@ -120,7 +125,7 @@ class ObservabilityTest {
         assertTrue(ready.asString().contains("testnet/node-0"));
 
         fakes.nodes().forEach(n -> n.everything(req -> new FakeUpstream.Status(503, "down")));
-        Await.until("all ejected", () -> !pool().hasHealthyUpstream());
+        Probes.until("all ejected", () -> !pool().hasHealthyUpstream(), 2);
         Response notReady = Management.given().get("/q/health/ready");
         assertEquals(503, notReady.statusCode());
         assertTrue(notReady.asString().contains("\"DOWN\""));
@@ -184,8 +189,8 @@ class ObservabilityTest {
         assertEquals(1, delta(before, Metrics.scrape(),
                 "railyard_upstream_ejections_total{" + NET + ",reason=\"circuit_breaker\",upstream=\"node-0\"}"));
         // Probes still pass, so node-0 comes back and its breaker is closed again.
-        Await.until("node-0 readmitted", () -> pool().upstreams().get(0).isHealthy()
-                && pool().upstreams().get(0).breaker().state() == CircuitBreakerState.CLOSED);
+        Probes.until("node-0 readmitted", () -> pool().upstreams().get(0).isHealthy()
+                && pool().upstreams().get(0).breaker().state() == CircuitBreakerState.CLOSED, 3);
     }
 
     @Test
