@@ -8,6 +8,7 @@ import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.FakeUpstream;
 import io.railyard.testing.Management;
+import io.railyard.testing.Probes;
 import io.railyard.upstream.UpstreamPool;
 import io.railyard.upstream.UpstreamPools;
 import io.vertx.core.json.JsonArray;
@@ -32,7 +33,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTestResource(value = FakeNodesResource.class, restrictToAnnotatedClass = true, initArgs = {
         @ResourceArg(name = "railyard.status.public", value = "true"),
         @ResourceArg(name = "userinfo", value = "operator:hunter2"),
-        @ResourceArg(name = "path-and-query", value = "/v3/PATHKEY123?apikey=QUERYKEY456")})
+        @ResourceArg(name = "path-and-query", value = "/v3/PATHKEY123?apikey=QUERYKEY456"),
+        // Probing rounds are run by the test (testing/Probes).
+        @ResourceArg(name = "railyard.health.interval", value = "1h"),
+        @ResourceArg(name = "railyard.health.timeout", value = "500ms")})
 class PublicStatusTest {
 
     private static final List<String> SECRETS = List.of("hunter2", "operator", "PATHKEY123", "QUERYKEY456", "/v3");
@@ -49,9 +53,10 @@ class PublicStatusTest {
     /** node-1 ejected (a reason to show), node-0 with a failed call behind it (a last error to show). */
     private void somethingWentWrong() {
         fakes.resetAll();
-        Await.allHealthy(pool());
+        Probes.round();
+        Probes.until("all upstreams healthy", () -> pool().upstreams().stream().allMatch(u -> u.isHealthy()), 3);
         fakes.get(1).chain(5, 100, 90);
-        Await.until("node-1 ejected", () -> !pool().upstreams().get(1).isHealthy());
+        Probes.until("node-1 ejected", () -> !pool().upstreams().get(1).isHealthy(), 1);
         fakes.get(0).on("eth_getBalance", req -> new FakeUpstream.Status(502, "bad gateway"));
         fakes.get(2).on("eth_getBalance", req -> new FakeUpstream.Status(502, "bad gateway"));
         given().contentType("application/json")

@@ -3,10 +3,10 @@ package io.railyard.upstream;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
-import io.railyard.testing.Await;
 import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.LogCapture;
+import io.railyard.testing.Probes;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -41,7 +41,8 @@ class UnreachableAtStartupTest {
             }
             return Map.of("railyard.networks.deadnet.chain-id", "1",
                     "railyard.networks.deadnet.upstreams.dead.url", "http://127.0.0.1:" + closed,
-                    "railyard.health.interval", "200ms");
+                    // Probing rounds are run by the test (testing/Probes).
+                    "railyard.health.interval", "1h", "railyard.health.timeout", "500ms");
         }
 
         @Override
@@ -56,11 +57,11 @@ class UnreachableAtStartupTest {
 
     @Test
     void anUpstreamDownFromTheStartIsLoggedOnceWithItsReason() {
-        Await.until("the dead upstream reported", () -> DeadUpstream.log.messages().stream()
-                .anyMatch(m -> m.contains("deadnet/dead not admitted")));
-        // Three more probe rounds, counted on the live network's nodes (every network is probed each round).
-        int probes = fakes.calls("eth_blockNumber");
-        Await.until("three more probe rounds", () -> fakes.calls("eth_blockNumber") >= probes + 3 * fakes.nodes().size());
+        Probes.until("the dead upstream reported", () -> DeadUpstream.log.messages().stream()
+                .anyMatch(m -> m.contains("deadnet/dead not admitted")), 1);
+        for (int round = 0; round < 3; round++) {
+            Probes.round();
+        }
         List<String> lines = DeadUpstream.log.messages().stream().filter(m -> m.contains("deadnet/dead not admitted")).toList();
         assertEquals(1, lines.size(), "once, not once per probe: " + lines);
         assertTrue(lines.get(0).contains("probe failed") && lines.get(0).contains("Connection refused"), lines.get(0));
