@@ -16,10 +16,12 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
- * Dependencies between the packages of {@code src/main} point one way: no package reaches itself through its
- * imports, {@code config} imports nothing of ours, and nothing but {@code devnet} names the devnet.
+ * Dependencies between the packages of {@code src/main} and the devnet's {@code src/devnet} point one way: no
+ * package reaches itself through its imports, {@code config} imports nothing of ours, nothing but {@code devnet}
+ * names the devnet, and {@code src/main} holds none of it.
  */
 class LayeringTest {
 
@@ -29,7 +31,7 @@ class LayeringTest {
     /** Package → the packages of ours it imports. */
     private static Map<String, Set<String>> imports() throws IOException {
         Map<String, Set<String>> graph = new TreeMap<>();
-        try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
+        try (Stream<Path> files = Stream.concat(Files.walk(Path.of("src/main/java")), Files.walk(Path.of("src/devnet/java")))) {
             for (Path file : files.filter(p -> p.toString().endsWith(".java")).toList()) {
                 String source = Files.readString(file);
                 Matcher pkg = PACKAGE.matcher(source);
@@ -80,5 +82,6 @@ class LayeringTest {
                 .filter(e -> !e.getKey().equals("io.railyard.devnet") && e.getValue().contains("io.railyard.devnet"))
                 .map(Map.Entry::getKey).toList();
         assertEquals(List.of(), devnetUsers, "packages that import the devnet");
+        assertFalse(Files.exists(Path.of("src/main/java/io/railyard/devnet")), "the devnet lives in src/devnet/java");
     }
 }
