@@ -137,17 +137,21 @@ public record BlockRef(Kind kind, long number, Tag tag, String hash, boolean req
      * none (tags, hashes, no block at all).
      */
     public static OptionalLong highestBlockNamed(RpcRequest req) {
-        MethodSpec spec = MethodCatalog.spec(req.method());
-        if (spec.cacheRule() == CacheRule.LOGS) {
-            if (!(Json.element(req.params(), 0) instanceof Map<?, ?> filter)) {
-                return OptionalLong.empty();
-            }
-            long from = numberIn(filter.get("fromBlock"));
-            long to = numberIn(filter.get("toBlock"));
-            long max = Math.max(from, to);
-            return max >= 0 ? OptionalLong.of(max) : OptionalLong.empty();
+        if (MethodCatalog.spec(req.method()).cacheRule() == CacheRule.LOGS) {
+            return logsRangeTop(req);
         }
         return of(req).map(BlockRef::blockNumber).orElse(OptionalLong.empty());
+    }
+
+    /** The higher end of an {@code eth_getLogs} filter's range, when it names one by number. */
+    private static OptionalLong logsRangeTop(RpcRequest req) {
+        if (!(Json.element(req.params(), 0) instanceof Map<?, ?> filter)) {
+            return OptionalLong.empty();
+        }
+        long from = numberIn(filter.get("fromBlock"));
+        long to = numberIn(filter.get("toBlock"));
+        long max = Math.max(from, to);
+        return max >= 0 ? OptionalLong.of(max) : OptionalLong.empty();
     }
 
     /**
@@ -157,12 +161,18 @@ public record BlockRef(Kind kind, long number, Tag tag, String hash, boolean req
      * the client would sign the same nonce again). -1 when any node may answer.
      */
     public static long headNeeded(RpcRequest req, long servedHead) {
-        OptionalLong named = highestBlockNamed(req);
-        if (named.isPresent()) {
-            return named.getAsLong();
+        if (MethodCatalog.spec(req.method()).cacheRule() == CacheRule.LOGS) {
+            return logsRangeTop(req).orElse(-1);
         }
-        boolean pending = of(req).map(r -> r.kind() == Kind.TAG && r.tag() == Tag.PENDING).orElse(false);
-        return pending ? Math.max(-1, servedHead) : -1;
+        // The params are read once: this runs for every forwarded call.
+        Optional<BlockRef> ref = of(req);
+        if (ref.isEmpty()) {
+            return -1;
+        }
+        if (ref.get().kind() == Kind.TAG && ref.get().tag() == Tag.PENDING) {
+            return Math.max(-1, servedHead);
+        }
+        return ref.get().blockNumber().orElse(-1);
     }
 
     private static long numberIn(Object value) {

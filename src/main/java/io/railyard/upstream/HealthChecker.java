@@ -59,6 +59,8 @@ public class HealthChecker {
     private long timerId = -1;
     /** The one event loop every round runs on. */
     private Context context;
+    /** {@code health.timeout}, or the interval and at least 500 ms. */
+    private long probeTimeoutMs;
 
     private static final class Counters {
         int failures;
@@ -77,6 +79,7 @@ public class HealthChecker {
     void onStart(@Observes StartupEvent event) {
         RailyardConfig.HealthConfig health = config.health();
         policy = new HealthPolicy(health.maxLag(), health.failuresToEject(), health.successesToReadmit());
+        probeTimeoutMs = health.timeout().map(Duration::toMillis).orElse(Math.max(500, health.interval().toMillis()));
         for (UpstreamPool pool : pools.all().values()) {
             for (Upstream u : pool.upstreams()) {
                 u.markEjected("not probed yet", clock.millis());
@@ -269,14 +272,12 @@ public class HealthChecker {
 
     private Future<ProbeResult> probe(Upstream u) {
         UpstreamClient client = pools.client();
-        long timeout = config.health().timeout().map(Duration::toMillis)
-                .orElse(Math.max(500, config.health().interval().toMillis()));
         CallScope scope = CallScope.detached();
-        Future<RpcAnswer> chainId = client.call(u, "eth_chainId", NO_PARAMS, timeout, scope);
-        Future<RpcAnswer> head = client.call(u, "eth_blockNumber", NO_PARAMS, timeout, scope);
-        Future<RpcAnswer> finalized = client.call(u, "eth_getBlockByNumber", FINALIZED, timeout, scope);
-        Future<RpcAnswer> safe = client.call(u, "eth_getBlockByNumber", SAFE, timeout, scope);
-        Future<RpcAnswer> syncing = client.call(u, "eth_syncing", NO_PARAMS, timeout, scope);
+        Future<RpcAnswer> chainId = client.call(u, "eth_chainId", NO_PARAMS, probeTimeoutMs, scope);
+        Future<RpcAnswer> head = client.call(u, "eth_blockNumber", NO_PARAMS, probeTimeoutMs, scope);
+        Future<RpcAnswer> finalized = client.call(u, "eth_getBlockByNumber", FINALIZED, probeTimeoutMs, scope);
+        Future<RpcAnswer> safe = client.call(u, "eth_getBlockByNumber", SAFE, probeTimeoutMs, scope);
+        Future<RpcAnswer> syncing = client.call(u, "eth_syncing", NO_PARAMS, probeTimeoutMs, scope);
         return Future.join(List.of(chainId, head, finalized, safe, syncing)).transform(done -> {
             try {
                 if (chainId.failed()) {
