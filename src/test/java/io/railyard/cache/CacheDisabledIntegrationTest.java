@@ -9,7 +9,6 @@ import io.railyard.testing.Await;
 import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.FakeUpstream;
-import io.railyard.testing.Rpc;
 import io.railyard.upstream.UpstreamPools;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
@@ -27,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static io.railyard.testing.Rpc.rawCall;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -61,13 +61,8 @@ class CacheDisabledIntegrationTest {
         fakes.nodes().forEach(FakeUpstream::resetCounts);
     }
 
-    /** Ids here are JSON text, sent and compared byte for byte. */
-    static String call(Object idJson, String method, String params) {
-        return Rpc.rawCall(String.valueOf(idJson), method, params);
-    }
-
     static String send(Object id, String method, String params) {
-        Response r = given().contentType("application/json").body(call(id, method, params)).post("/testnet");
+        Response r = given().contentType("application/json").body(rawCall(id, method, params)).post("/testnet");
         assertEquals(200, r.statusCode());
         return r.asString();
     }
@@ -112,7 +107,7 @@ class CacheDisabledIntegrationTest {
         for (int i = 0; i < 20; i++) {
             responses.add(client.sendAsync(HttpRequest.newBuilder(URI.create(url.toString()))
                     .header("content-type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(call(i, "eth_getBlockByNumber", "[\"0x64\",false]"))).build(),
+                    .POST(HttpRequest.BodyPublishers.ofString(rawCall(i, "eth_getBlockByNumber", "[\"0x64\",false]"))).build(),
                     HttpResponse.BodyHandlers.ofString()));
         }
         CompletableFuture.allOf(responses.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);

@@ -10,7 +10,6 @@ import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.FakeUpstream;
 import io.railyard.testing.Probes;
-import io.railyard.testing.Rpc;
 import io.railyard.upstream.UpstreamPool;
 import io.railyard.upstream.UpstreamPools;
 import io.restassured.response.Response;
@@ -37,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
+import static io.railyard.testing.Rpc.rawCall;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -98,17 +98,12 @@ class CacheIntegrationTest {
 
     // ------------------------------------------------------------------ helpers
 
-    /** Ids here are JSON text, sent and compared byte for byte. */
-    static String call(Object idJson, String method, String params) {
-        return Rpc.rawCall(String.valueOf(idJson), method, params);
-    }
-
     static Response post(String body) {
         return given().contentType("application/json").body(body).post("/" + NET);
     }
 
     static String send(Object id, String method, String params) {
-        Response r = post(call(id, method, params));
+        Response r = post(rawCall(id, method, params));
         assertEquals(200, r.statusCode(), r.asString());
         return r.asString();
     }
@@ -370,7 +365,7 @@ class CacheIntegrationTest {
             HttpRequest request = HttpRequest.newBuilder(URI.create(url.toString()))
                     .timeout(Duration.ofSeconds(20))
                     .header("content-type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(call(id, method, params)))
+                    .POST(HttpRequest.BodyPublishers.ofString(rawCall(id, method, params)))
                     .build();
             responses.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
         }
@@ -544,7 +539,7 @@ class CacheIntegrationTest {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         CompletableFuture<HttpResponse<String>> slow = client.sendAsync(HttpRequest.newBuilder(URI.create(url.toString()))
                 .timeout(Duration.ofSeconds(20)).header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(call(1, "eth_getTransactionByHash", params))).build(),
+                .POST(HttpRequest.BodyPublishers.ofString(rawCall(1, "eth_getTransactionByHash", params))).build(),
                 HttpResponse.BodyHandlers.ofString());
         Await.until("the node took the call", () -> fakes.calls("eth_getTransactionByHash") == 1);
         fakes.nodes().forEach(n -> n.latency(0));
@@ -589,7 +584,7 @@ class CacheIntegrationTest {
     @Test
     void theGatewaysOwnFailureIsNotCached() {
         everyNode("eth_getBlockByNumber", req -> new FakeUpstream.Status(500, "boom"));
-        Response failed = post(call(1, "eth_getBlockByNumber", "[\"0x64\",false]"));
+        Response failed = post(rawCall(1, "eth_getBlockByNumber", "[\"0x64\",false]"));
         assertEquals(-32002, new JsonObject(failed.asString()).getJsonObject("error").getInteger("code"));
         assertFalse(stored("eth_getBlockByNumber", "[\"0x64\",false]"));
         everyNodeAnswers("eth_getBlockByNumber", block(100, BLOCK_HASH));
@@ -608,14 +603,14 @@ class CacheIntegrationTest {
         fakes.nodes().forEach(FakeUpstream::resetCounts);
 
         String big = "98765432109876543210987654321";
-        String batch = "[" + call(1, "eth_getBlockByNumber", "[\"0x10\",false]") + ","
-                + call("\"two\"", "eth_getBlockByNumber", "[\"0x11\",false]") + ","
-                + call(big, "eth_getTransactionReceipt", "[\"" + TX + "\"]") + ","
-                + call("null", "eth_getBlockByNumber", "[\"latest\",false]") + ","
-                + call(5, "eth_getBlockByNumber", "[ \"0x10\" , false ]") + ","
-                + call(6, "eth_getBlockByNumber", "[\"0x12\",false]") + ","
-                + call(7, "eth_getBlockByNumber", "[\"0x12\",false]") + ","
-                + call(8, "eth_getBlockByNumber", "[\"0xa0\",false]") + "]";
+        String batch = "[" + rawCall(1, "eth_getBlockByNumber", "[\"0x10\",false]") + ","
+                + rawCall("\"two\"", "eth_getBlockByNumber", "[\"0x11\",false]") + ","
+                + rawCall(big, "eth_getTransactionReceipt", "[\"" + TX + "\"]") + ","
+                + rawCall("null", "eth_getBlockByNumber", "[\"latest\",false]") + ","
+                + rawCall(5, "eth_getBlockByNumber", "[ \"0x10\" , false ]") + ","
+                + rawCall(6, "eth_getBlockByNumber", "[\"0x12\",false]") + ","
+                + rawCall(7, "eth_getBlockByNumber", "[\"0x12\",false]") + ","
+                + rawCall(8, "eth_getBlockByNumber", "[\"0xa0\",false]") + "]";
         Response r = post(batch);
         assertEquals(200, r.statusCode());
         // latest goes out pinned to the network's served head (the fakes echo the block parameter they were sent).
@@ -646,7 +641,7 @@ class CacheIntegrationTest {
         send(0, "eth_getBlockByNumber", "[\"0x64\",false]");
         send(0, "net_version", "[]");
         fakes.nodes().forEach(FakeUpstream::resetCounts);
-        Response r = post("[" + call("\"a\"", "net_version", "[]") + "," + call("\"b\"", "eth_getBlockByNumber", "[\"0x64\",false]") + "]");
+        Response r = post("[" + rawCall("\"a\"", "net_version", "[]") + "," + rawCall("\"b\"", "eth_getBlockByNumber", "[\"0x64\",false]") + "]");
         JsonArray answers = new JsonArray(r.asString());
         assertEquals("a", answers.getJsonObject(0).getString("id"));
         assertEquals("1", answers.getJsonObject(0).getString("result"));

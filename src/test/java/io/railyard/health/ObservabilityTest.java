@@ -53,8 +53,7 @@ class ObservabilityTest {
     @BeforeEach
     void allHealthy() {
         fakes.resetAll();
-        Probes.round();
-        Probes.until("all upstreams healthy", () -> pool().upstreams().stream().allMatch(u -> u.isHealthy()), 3);
+        Probes.allHealthy(pool());
         gateway.cache().invalidateAll();
     }
 

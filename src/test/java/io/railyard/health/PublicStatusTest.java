@@ -53,8 +53,7 @@ class PublicStatusTest {
     /** node-1 ejected (a reason to show), node-0 with a failed call behind it (a last error to show). */
     private void somethingWentWrong() {
         fakes.resetAll();
-        Probes.round();
-        Probes.until("all upstreams healthy", () -> pool().upstreams().stream().allMatch(u -> u.isHealthy()), 3);
+        Probes.allHealthy(pool());
         fakes.get(1).chain(5, 100, 90);
         Probes.until("node-1 ejected", () -> !pool().upstreams().get(1).isHealthy(), 1);
         fakes.get(0).on("eth_getBalance", req -> new FakeUpstream.Status(502, "bad gateway"));

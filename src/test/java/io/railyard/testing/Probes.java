@@ -2,6 +2,8 @@ package io.railyard.testing;
 
 import io.quarkus.arc.Arc;
 import io.railyard.upstream.HealthChecker;
+import io.railyard.upstream.Upstream;
+import io.railyard.upstream.UpstreamPool;
 import io.railyard.upstream.UpstreamPools;
 
 import java.util.concurrent.TimeUnit;
@@ -46,6 +48,15 @@ public final class Probes {
                 throw new AssertionError(what + ": after round " + (rounds + 1) + ": " + states());
             }
         }
+    }
+
+    /**
+     * One round, so that what an earlier test left (a node's head, an ejection) is probed again, then rounds until
+     * every upstream of {@code pool} is healthy: three at most (readmission takes two good rounds).
+     */
+    public static void allHealthy(UpstreamPool pool) {
+        round();
+        until("every upstream of " + pool.network() + " healthy", () -> pool.upstreams().stream().allMatch(Upstream::isHealthy), 3);
     }
 
     /** Every upstream of every network: healthy or ejected, and why. */

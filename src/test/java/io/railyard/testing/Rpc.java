@@ -27,13 +27,14 @@ public final class Rpc {
     }
 
     /**
-     * A request whose id is given as JSON text, sent as written: for tests of how ids come back byte for byte
+     * A request whose id is given as JSON text (a number's own text, or a string's with its quotes), sent as written: for tests of how ids come back byte for byte
      * ({@code 1.50}, {@code 1e3}, escapes), which an encoded id could not express.
      */
-    public static String rawCall(String idJson, String method, String paramsJson) {
-        Json.decodeValue(idJson);
+    public static String rawCall(Object idJson, String method, String paramsJson) {
+        String id = String.valueOf(idJson);
+        Json.decodeValue(id);
         new JsonArray(paramsJson);
-        return "{\"jsonrpc\":\"2.0\",\"id\":" + idJson + ",\"method\":" + Json.encode(method)
+        return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":" + Json.encode(method)
                 + ",\"params\":" + paramsJson + "}";
     }
 

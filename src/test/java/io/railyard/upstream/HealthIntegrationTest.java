@@ -89,9 +89,7 @@ class HealthIntegrationTest {
     void allHealthy() {
         fakes.resetAll();
         fakes.nodes().forEach(n -> n.chain(1, 100, 90));
-        // At least one round, so that what the last test left (a node's head, an ejection) is probed again.
-        Probes.round();
-        allHealthyAfterRounds();
+        Probes.allHealthy(pool());
         if (gateway.cache() != null) {
             gateway.cache().invalidateAll();
         }

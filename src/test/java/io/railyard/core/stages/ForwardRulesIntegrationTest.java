@@ -61,9 +61,7 @@ class ForwardRulesIntegrationTest {
     void threeHealthyNodes() {
         fakes.resetAll();
         fakes.nodes().forEach(n -> n.chain(1, 100, 90));
-        // At least one round, so that what the last test left (a node's head, an ejection) is probed again.
-        Probes.round();
-        Probes.until("three healthy nodes to start from", () -> pool().upstreams().stream().allMatch(Upstream::isHealthy), 3);
+        Probes.allHealthy(pool());
         if (gateway.cache() != null) {
             gateway.cache().invalidateAll();
         }

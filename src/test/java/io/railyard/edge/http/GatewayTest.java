@@ -15,7 +15,6 @@ import io.railyard.testing.FakeNodes;
 import io.railyard.testing.FakeNodesResource;
 import io.railyard.testing.FakeUpstream;
 import io.railyard.testing.Probes;
-import io.railyard.testing.Rpc;
 import io.railyard.upstream.CallScope;
 import io.railyard.upstream.UpstreamPool;
 import io.railyard.upstream.UpstreamPools;
@@ -31,6 +30,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 
+import static io.railyard.testing.Rpc.rawCall;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -55,8 +55,7 @@ class GatewayTest {
     @BeforeEach
     void allHealthy() {
         fakes.resetAll();
-        Probes.round();
-        Probes.until("all upstreams healthy", () -> pool().upstreams().stream().allMatch(u -> u.isHealthy()), 3);
+        Probes.allHealthy(pool());
         if (gateway.cache() != null) {
             gateway.cache().invalidateAll();
         }
@@ -71,17 +70,12 @@ class GatewayTest {
         return given().contentType("application/json").body(body).post(path);
     }
 
-    /** Ids here are JSON text, sent and compared byte for byte. */
-    static String call(Object idJson, String method, String params) {
-        return Rpc.rawCall(String.valueOf(idJson), method, params);
-    }
-
     @Test
     void singleRequestIsRelayedWithTheClientsIdAndTheNodesExactBytes() {
         String result = "{\"number\":\"0x10\",\"big\":123456789012345678901234567890123,\"f\":1.50}";
         fakes.nodes().forEach(n -> n.result("eth_getBlockByNumber", result));
         for (String id : new String[]{"1", "\"abc\"", "null", "98765432109876543210987654321", "\"é☃\""}) {
-            Response r = post("/testnet", call(id, "eth_getBlockByNumber", "[\"latest\",false]"));
+            Response r = post("/testnet", rawCall(id, "eth_getBlockByNumber", "[\"latest\",false]"));
             assertEquals(200, r.statusCode());
             assertEquals("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"result\":" + result + "}", r.asString());
         }
@@ -93,11 +87,11 @@ class GatewayTest {
         String block = "{\"logsBloom\":\"0x" + "ab".repeat(6500) + "\"}";
         fakes.nodes().forEach(n -> n.result("eth_getBlockByNumber", block));
         String expected = "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":" + block + "}";
-        assertEquals(expected, post("/testnet", call(7, "eth_getBlockByNumber", "[\"0x10\",false]")).asString());
+        assertEquals(expected, post("/testnet", rawCall(7, "eth_getBlockByNumber", "[\"0x10\",false]")).asString());
         PooledByteBufAllocatorMetric sockets = ((PooledByteBufAllocator) VertxByteBufAllocator.POOLED_ALLOCATOR).metric();
         long before = sockets.usedDirectMemory();
         for (int i = 0; i < 2000; i++) {
-            assertEquals(expected, post("/testnet", call(7, "eth_getBlockByNumber", "[\"0x10\",false]")).asString());
+            assertEquals(expected, post("/testnet", rawCall(7, "eth_getBlockByNumber", "[\"0x10\",false]")).asString());
         }
         // Unreleased, 2,000 answers of 13 KB would hold about 26 MB of the pool; released, they reuse the same memory.
         long grown = sockets.usedDirectMemory() - before;
@@ -114,7 +108,7 @@ class GatewayTest {
                 throw new IllegalStateException("a bug");
             }
         }, RpcGateway.class);
-        Response r = given().contentType("application/json").body(call(1, "eth_chainId", "[]"))
+        Response r = given().contentType("application/json").body(rawCall(1, "eth_chainId", "[]"))
                 .config(RestAssured.config().httpClient(HttpClientConfig.httpClientConfig().setParam("http.socket.timeout", 5000)))
                 .post("/testnet");
         assertEquals(500, r.statusCode());
@@ -123,19 +117,19 @@ class GatewayTest {
 
     @Test
     void rootPathServesTheOnlyNetwork() {
-        Response r = post("/", call(1, "eth_chainId", "[]"));
+        Response r = post("/", rawCall(1, "eth_chainId", "[]"));
         assertEquals("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"0x1\"}", r.asString());
     }
 
     @Test
     void unknownNetworkIs404WithAJsonRpcError() {
-        Response r = post("/nosuchnet", call(1, "eth_chainId", "[]"));
+        Response r = post("/nosuchnet", rawCall(1, "eth_chainId", "[]"));
         assertEquals(404, r.statusCode());
         JsonObject error = new JsonObject(r.asString()).getJsonObject("error");
         assertEquals(-32600, error.getInteger("code"));
         assertTrue(error.getString("message").contains("nosuchnet"));
         assertEquals(1, new JsonObject(r.asString()).getInteger("id"), "the request's id comes back (issue 16, finding 9)");
-        Response batch = post("/nosuchnet", "[" + call(5, "eth_chainId", "[]") + "," + call(6, "eth_blockNumber", "[]") + "]");
+        Response batch = post("/nosuchnet", "[" + rawCall(5, "eth_chainId", "[]") + "," + rawCall(6, "eth_blockNumber", "[]") + "]");
         assertEquals(404, batch.statusCode());
         JsonArray answers = new JsonArray(batch.asString());
         assertEquals(5, answers.getJsonObject(0).getInteger("id"));
@@ -149,16 +143,16 @@ class GatewayTest {
                 .on("eth_getBlockByNumber", req -> new FakeUpstream.Result("{\"number\":\"" + req.getJsonArray("params").getString(0) + "\"}"))
                 .on("eth_call", req -> new FakeUpstream.Error(3, "execution reverted")));
         // Warm the cache with final block 0x10 (finalized is 90).
-        post("/testnet", call(100, "eth_getBlockByNumber", "[\"0x10\",false]"));
+        post("/testnet", rawCall(100, "eth_getBlockByNumber", "[\"0x10\",false]"));
         fakes.nodes().forEach(FakeUpstream::resetCounts);
 
-        String batch = "[" + call(1, "eth_getBlockByNumber", "[\"0x10\",false]") + ","
-                + call("\"two\"", "eth_getBlockByNumber", "[\"0x11\",false]") + ","
-                + call(3, "eth_call", "[{\"to\":\"0x01\"},\"latest\"]") + ","
+        String batch = "[" + rawCall(1, "eth_getBlockByNumber", "[\"0x10\",false]") + ","
+                + rawCall("\"two\"", "eth_getBlockByNumber", "[\"0x11\",false]") + ","
+                + rawCall(3, "eth_call", "[{\"to\":\"0x01\"},\"latest\"]") + ","
                 + "{\"jsonrpc\":\"2.0\",\"method\":\"eth_blockNumber\"},"
                 + "{\"jsonrpc\":\"2.0\",\"id\":5},"
-                + call(6, "admin_peers", "[]") + ","
-                + call(7, "eth_chainId", "[]") + "]";
+                + rawCall(6, "admin_peers", "[]") + ","
+                + rawCall(7, "eth_chainId", "[]") + "]";
         Response r = post("/testnet", batch);
         assertEquals(200, r.statusCode());
         JsonArray answers = new JsonArray(r.asString());
@@ -182,7 +176,7 @@ class GatewayTest {
     private static String balances(int count) {
         StringBuilder batch = new StringBuilder("[");
         for (int i = 0; i < count; i++) {
-            batch.append(i == 0 ? "" : ",").append(call(i, "eth_getBalance", "[\"0x0" + i + "\",\"latest\"]"));
+            batch.append(i == 0 ? "" : ",").append(rawCall(i, "eth_getBalance", "[\"0x0" + i + "\",\"latest\"]"));
         }
         return batch.append(']').toString();
     }
@@ -261,14 +255,14 @@ class GatewayTest {
         assertEquals(9, new JsonObject(wrongVersion.asString()).getInteger("id"));
         assertEquals(-32600, new JsonObject(wrongVersion.asString()).getJsonObject("error").getInteger("code"));
 
-        Response denied = post("/testnet", call(1, "personal_unlockAccount", "[]"));
+        Response denied = post("/testnet", rawCall(1, "personal_unlockAccount", "[]"));
         assertEquals(-32601, new JsonObject(denied.asString()).getJsonObject("error").getInteger("code"));
         assertEquals(0, fakes.calls("personal_unlockAccount"));
     }
 
     @Test
     void bodyOverTheLimitIs413NamingTheLimit() {
-        String big = call(1, "eth_call", "[\"" + "a".repeat(300_000) + "\"]");
+        String big = rawCall(1, "eth_call", "[\"" + "a".repeat(300_000) + "\"]");
         Response r = post("/testnet", big);
         assertEquals(413, r.statusCode());
         JsonObject error = new JsonObject(r.asString()).getJsonObject("error");
@@ -281,7 +275,7 @@ class GatewayTest {
     void batchOverTheLimitIs413NamingTheLimit() {
         StringBuilder batch = new StringBuilder("[");
         for (int i = 0; i < 51; i++) {
-            batch.append(i == 0 ? "" : ",").append(call(i, "eth_chainId", "[]"));
+            batch.append(i == 0 ? "" : ",").append(rawCall(i, "eth_chainId", "[]"));
         }
         Response r = post("/testnet", batch.append(']').toString());
         assertEquals(413, r.statusCode());
@@ -295,7 +289,7 @@ class GatewayTest {
         try {
             // Straight away, before any probe has noticed: every read must still be answered.
             for (int i = 0; i < 9; i++) {
-                Response r = post("/testnet", call(i, "eth_getBalance", "[\"0x01\",\"latest\"]"));
+                Response r = post("/testnet", rawCall(i, "eth_getBalance", "[\"0x01\",\"latest\"]"));
                 assertEquals("{\"jsonrpc\":\"2.0\",\"id\":" + i + ",\"result\":\"0x64\"}", r.asString());
             }
             assertEquals(9, fakes.get(1).calls("eth_getBalance") + fakes.get(2).calls("eth_getBalance"));
@@ -310,7 +304,7 @@ class GatewayTest {
         fakes.get(1).on("eth_getCode", req -> new FakeUpstream.Hang());
         fakes.get(2).result("eth_getCode", "\"0x6000\"");
         for (int i = 0; i < 3; i++) {
-            Response r = post("/testnet", call(i, "eth_getCode", "[\"0x01\",\"latest\"]"));
+            Response r = post("/testnet", rawCall(i, "eth_getCode", "[\"0x01\",\"latest\"]"));
             assertEquals("{\"jsonrpc\":\"2.0\",\"id\":" + i + ",\"result\":\"0x6000\"}", r.asString());
         }
     }
@@ -320,7 +314,7 @@ class GatewayTest {
         fakes.nodes().forEach(n -> n.everything(req -> new FakeUpstream.Status(500, "down")));
         Probes.until("all ejected", () -> !pool().hasHealthyUpstream(), 2);
         fakes.nodes().forEach(FakeUpstream::resetCounts);
-        Response r = post("/testnet", call(1, "eth_getBalance", "[\"0x01\",\"latest\"]"));
+        Response r = post("/testnet", rawCall(1, "eth_getBalance", "[\"0x01\",\"latest\"]"));
         assertEquals(503, r.statusCode());
         assertEquals(-32002, new JsonObject(r.asString()).getJsonObject("error").getInteger("code"));
         assertEquals(0, fakes.calls("eth_getBalance"), "no node is asked, so nothing is waited for");
@@ -333,12 +327,12 @@ class GatewayTest {
         String raw = "0xf86c098504a817c800825208943535353535353535353535353535353535353535880de0b6b3a76400008025a028ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276a067cbe9d8997f761aecb703304b3800ccf555c9f3dc64214b297fb1966a3b6d83";
         String hash = "0x33469b22e9f636356c4160a87eb19df52b7412e8eac32a4a55ffe88ea8350788";
         fakes.nodes().forEach(n -> n.on("eth_sendRawTransaction", req -> new FakeUpstream.Error(-32000, "already known")));
-        Response r = post("/testnet", call(1, "eth_sendRawTransaction", "[\"" + raw + "\"]"));
+        Response r = post("/testnet", rawCall(1, "eth_sendRawTransaction", "[\"" + raw + "\"]"));
         assertEquals("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"" + hash + "\"}", r.asString());
         Await.until("every node got it", () -> fakes.nodes().stream().allMatch(n -> n.calls("eth_sendRawTransaction") == 1));
 
         fakes.nodes().forEach(n -> n.on("eth_sendRawTransaction", req -> new FakeUpstream.Error(-32000, "nonce too low")));
-        Response low = post("/testnet", call(2, "eth_sendRawTransaction", "[\"" + raw + "\"]"));
+        Response low = post("/testnet", rawCall(2, "eth_sendRawTransaction", "[\"" + raw + "\"]"));
         assertEquals("nonce too low", new JsonObject(low.asString()).getJsonObject("error").getString("message"));
     }
 }
